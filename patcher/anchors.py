@@ -25,9 +25,14 @@ class Span:
 
 def _query_step(lang: str, text: str, scopes: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
     q = syntax.query(lang, text)
+    # A pattern rooted at the file's top node can only start there: do not
+    # walk a 2 MB bundle looking for it deeper down.
+    top_only = text.lstrip().startswith(f"({scopes[0].type}") and scopes[0].parent is None if scopes else False
     found: dict[tuple[int, int, str], tree_sitter.Node] = {}
     for scope in scopes:
         cursor = tree_sitter.QueryCursor(q)
+        if top_only:
+            cursor.set_max_start_depth(0)
         for _, captures in cursor.matches(scope):
             for node in captures.get("anchor", []):
                 # A scope is searched inside, never matched as a whole again.
@@ -46,20 +51,46 @@ def _text_step(source: bytes, needle: bytes, spans: list[Span]) -> list[Span]:
     return out
 
 
-def resolve(edit: Edit, lang: str, source: bytes, tree: tree_sitter.Tree, newline: bytes, file_label: str) -> list[Span]:
+def prologue_end(lang: str, tree: tree_sitter.Tree) -> Span:
+    """Where a JavaScript file's own code starts: after a hashbang, leading
+    comments and the directive prologue ("use strict" must stay first)."""
+    if lang != "javascript":
+        raise AnchorError(f"the place prologue-end exists only in JavaScript, not {lang}")
+    end = 0
+    for node in tree.root_node.children:
+        directive = node.type == "expression_statement" and [c.type for c in node.named_children] == ["string"]
+        if node.type in ("hash_bang_line", "comment") or directive:
+            end = node.end_byte
+            continue
+        break
+    return Span(end, end)
+
+
+def find(steps, lang: str, source: bytes, tree: tree_sitter.Tree, newline: bytes) -> list[Span]:
+    """Every span an anchor names (possibly none)."""
+    if steps[0].at is not None:
+        return [prologue_end(lang, tree)]
     nodes: list[tree_sitter.Node] = [tree.root_node]
     spans: list[Span] | None = None
-    for step in edit.steps:
+    for step in steps:
         if step.query is not None:
             if spans is not None:
-                raise AnchorError(f"{file_label}: anchor '{edit.name}': a query step cannot follow a text step")
+                raise AnchorError("a query step cannot follow a text step")
             nodes = _query_step(lang, step.query, nodes)
         else:
             base = spans if spans is not None else [Span(n.start_byte, n.end_byte) for n in nodes]
             # Anchor texts are written with \n; the file may use \r\n.
             spans = _text_step(source, step.text.encode("utf-8").replace(b"\n", newline), base)
-    if spans is None:
-        spans = [Span(n.start_byte, n.end_byte) for n in nodes]
+    return spans if spans is not None else [Span(n.start_byte, n.end_byte) for n in nodes]
+
+
+def resolve(edit: Edit, lang: str, source: bytes, tree: tree_sitter.Tree, newline: bytes, file_label: str) -> list[Span]:
+    """The span(s) an edit's anchor names; zero, or several when one is
+    expected, is an error naming the anchor and the file."""
+    try:
+        spans = find(edit.steps, lang, source, tree, newline)
+    except AnchorError as exc:
+        raise AnchorError(f"{file_label}: anchor '{edit.name}': {exc}") from None
     if not spans:
         raise AnchorError(f"{file_label}: anchor '{edit.name}' matched nothing (the file's structure differs from what the patch expects)")
     if edit.expect == "one" and len(spans) > 1:

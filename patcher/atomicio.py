@@ -98,11 +98,21 @@ def ensure_writable_dir(directory: Path) -> None:
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the current user only."""
+    """Create `path` and any missing parents readable by the current user only
+    (existing parents are left as they are)."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if os.name != "nt":
-        os.chmod(path, 0o700)
+    missing = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        if os.name != "nt":
+            os.chmod(d, 0o700)
     return path
 
 

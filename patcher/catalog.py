@@ -51,15 +51,17 @@ def content_hash(directory: Path) -> str:
 
 
 def _check_queries(manifest: Manifest, directory: Path) -> None:
-    for i, edit in enumerate(manifest.edits):
-        lang = manifest.languages[edit.file]
-        for j, step in enumerate(edit.steps):
+    anchored = [(f"edits[{i}]", e.file, e.steps) for i, e in enumerate(manifest.edits)]
+    anchored += [(f"probes.{p.name}", p.file, p.steps) for p in manifest.probes.values()]
+    for where, file, steps in anchored:
+        lang = manifest.languages[file]
+        for j, step in enumerate(steps):
             if step.query is None:
                 continue
             try:
                 syntax.query(lang, step.query)
             except Exception as exc:  # tree_sitter.QueryError and friends
-                raise CatalogError(f"{directory / 'manifest.toml'}: edits[{i}].anchor[{j}]: invalid {lang} query ({str(exc).splitlines()[0]})") from None
+                raise CatalogError(f"{directory / 'manifest.toml'}: {where}.anchor[{j}]: invalid {lang} query ({str(exc).splitlines()[0]})") from None
 
 
 class Catalog:

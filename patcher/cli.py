@@ -19,8 +19,11 @@ from patcher import __version__
 from patcher.catalog import Catalog
 from patcher.errors import EXIT_INTERNAL, EXIT_USAGE, PatcherError, UsageError
 from patcher.goroot import describe_lines
+from patcher.cursortarget import ROLES as CURSOR_ROLES
+from patcher.cursortarget import CursorTarget, parse_env
 from patcher.gotarget import GoTarget
 from patcher.pins import LOCK_NAME, read_makefile_pins, select, write_lock
+from patcher.runner import apply_targets
 from patcher.statedir import resolve_state_dir
 
 
@@ -49,74 +52,116 @@ state_dir_option = click.option("--state-dir", type=click.Path(file_okay=False),
                                 help="Where journals, backups and overlays live (default: per-user state directory; env PATCHER_STATE_DIR).")
 go_src_option = click.option("--go-src", "go_src", type=click.Path(), metavar="DIR",
                              help="The GOROOT to patch (has VERSION, src/cmd/go, bin/go).")
+cursor_option = click.option("--cursor", "cursor", metavar="DIR|auto",
+                             help="The editor's resources/app, its install folder, or auto (default install locations).")
 lock_wait_option = click.option("--wait", "lock_wait", type=float, default=30.0, show_default=True,
                                 help="Seconds to wait for another patcher run on the same target.")
+MISSING_TARGET = "missing --go-src or --cursor: give the GOROOT and/or the editor to work on"
 
 
 def _go_target(go_src, state_dir, lock_wait=0.0, progress=None) -> GoTarget:
-    if not go_src:
-        raise UsageError("missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
     return GoTarget(go_src, resolve_state_dir(state_dir), say=_say, progress=progress, lock_wait=lock_wait)
+
+
+def _cursor_target(cursor, state_dir, lock_wait=0.0) -> CursorTarget:
+    return CursorTarget(cursor, resolve_state_dir(state_dir), say=_say, lock_wait=lock_wait)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="patcher")
 def cli():
-    """Versioned, hash-checked, reversible patches for the Go toolchain."""
+    """Versioned, hash-checked, reversible patches for the Go toolchain and the Cursor editor."""
 
 
 @cli.command()
 @go_src_option
+@cursor_option
+@click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
+              help="Also set this variable in the editor and its children (cursor/spawn-env-hook; repeatable; kept for later applies).")
 @click.option("--patch", "patch_refs", multiple=True, metavar="ID@VER",
               help="Apply this patch version (repeatable). Default: the pins in ./patcher.lock or ./Makefile, else every default patch.")
 @click.option("--dry-run", is_flag=True, help="Print the unified diff of every file it would write; change nothing.")
-@click.option("--force", is_flag=True, help="Patch files whose sha256 is not the known upstream one.")
+@click.option("--force", is_flag=True, help="Patch files whose sha256 is not the known upstream one / a signed app bundle.")
 @click.option("--lock-file", type=click.Path(dir_okay=False), help=f"Lock file to check pins against (default ./{LOCK_NAME}).")
 @state_dir_option
 @lock_wait_option
-def apply(go_src, patch_refs, dry_run, force, lock_file, state_dir, lock_wait):
-    """Apply patches to a GOROOT: overlay, rebuild cmd/go, install bin/go."""
+def apply(go_src, cursor, env_items, patch_refs, dry_run, force, lock_file, state_dir, lock_wait):
+    """Apply patches to a GOROOT and/or an editor, as one transaction."""
+    if not go_src and not cursor:
+        if env_items:
+            raise UsageError("--env needs --cursor (the variables are set by the editor hook)")
+        raise UsageError("missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
+    env = parse_env(list(env_items)) if env_items else None
     catalog = Catalog()
-    patches, source = select(catalog, "go", list(patch_refs), Path.cwd(), Path(lock_file) if lock_file else None)
+    lock_path = Path(lock_file) if lock_file else None
     progress = None if dry_run else _progress_printer()
-    target = _go_target(go_src, state_dir, lock_wait, progress)
+    targets = []
+    if go_src:
+        patches, source = select(catalog, "go", list(patch_refs), Path.cwd(), lock_path)
+        targets.append(("go", _go_target(go_src, state_dir, lock_wait, progress), patches, source))
+    if cursor:
+        patches, source = select(catalog, "cursor", list(patch_refs), Path.cwd(), lock_path)
+        targets.append(("cursor", _cursor_target(cursor, state_dir, lock_wait), patches, source))
     if dry_run:
-        click.echo(target.dry_run(patches, force), nl=False)
-        _say(f"dry run: {', '.join(p.ref for p in patches)} ({source}); nothing changed")
+        for kind, target, patches, source in targets:
+            diff = target.dry_run(patches, force) if kind == "go" else target.dry_run(patches, env)
+            click.echo(diff, nl=False)
+            _say(f"dry run: {', '.join(p.ref for p in patches)} ({source}); nothing changed")
         return
+    runnable = [t.use(p, force) if k == "go" else t.use(p, force, env) for k, t, p, _ in targets]
     try:
-        message = target.apply(patches, force)
+        messages = apply_targets(runnable, resolve_state_dir(state_dir))
     finally:
         _end_progress(progress)
-    click.echo(message)
+    for m in messages:
+        click.echo(m)
 
 
 @cli.command()
 @go_src_option
+@cursor_option
 @click.option("--force", is_flag=True, help="Restore the originals even over files changed since apply.")
 @state_dir_option
 @lock_wait_option
-def revert(go_src, force, state_dir, lock_wait):
-    """Undo everything apply did to a GOROOT, byte for byte."""
-    click.echo(_go_target(go_src, state_dir, lock_wait).revert(force))
+def revert(go_src, cursor, force, state_dir, lock_wait):
+    """Undo everything apply did, byte for byte."""
+    if not go_src and not cursor:
+        raise UsageError(MISSING_TARGET)
+    if go_src:
+        click.echo(_go_target(go_src, state_dir, lock_wait).revert(force))
+    if cursor:
+        click.echo(_cursor_target(cursor, state_dir, lock_wait).revert(force))
 
 
 @cli.command()
 @go_src_option
+@cursor_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
 @state_dir_option
-def status(go_src, as_json, state_dir):
-    """Per patch: applied / not applied / drifted / broken."""
-    report = _go_target(go_src, state_dir).status(Catalog())
+def status(go_src, cursor, as_json, state_dir):
+    """Per patch: applied / not applied / drifted / broken / not applicable."""
+    if not go_src and not cursor:
+        raise UsageError(MISSING_TARGET)
+    catalog = Catalog()
+    reports = []
+    if go_src:
+        reports.append(_go_target(go_src, state_dir).status(catalog))
+    if cursor:
+        reports.append(_cursor_target(cursor, state_dir).status(catalog))
     if as_json:
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        doc = reports[0] if len(reports) == 1 else {"schema": 1, "targets": reports}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
-    click.echo(f"GOROOT {report['root']} ({report['release']})")
-    width = max((len(p["ref"]) for p in report["patches"]), default=0)
-    for p in report["patches"]:
-        click.echo(f"  {p['ref']:<{width}}  {p['state']}" + (f"  ({p['reason']})" if p["reason"] else ""))
-    if report["overlay"]:
-        click.echo(f"overlay: {report['overlay']}")
+    for report in reports:
+        name = "GOROOT" if report["target"] == "go" else "editor"
+        click.echo(f"{name} {report['root']}" + (f" ({report['release']})" if report.get("release") else ""))
+        width = max((len(p["ref"]) for p in report["patches"]), default=0)
+        for p in report["patches"]:
+            click.echo(f"  {p['ref']:<{width}}  {p['state']}" + (f"  ({p['reason']})" if p["reason"] else ""))
+        if report.get("overlay"):
+            click.echo(f"overlay: {report['overlay']}")
+        if report.get("env"):
+            click.echo("env: " + " ".join(f"{k}={v}" for k, v in sorted(report["env"].items())))
 
 
 @cli.command()
@@ -125,6 +170,8 @@ def status(go_src, as_json, state_dir):
 @lock_wait_option
 def rebuild(go_src, state_dir, lock_wait):
     """Rebuild the patched go command from the recorded overlay."""
+    if not go_src:
+        raise UsageError("missing --go-src: give the GOROOT whose patched go command to rebuild")
     progress = _progress_printer()
     try:
         message = _go_target(go_src, state_dir, lock_wait, progress).rebuild(Catalog())
@@ -151,7 +198,7 @@ def list_(as_json):
         click.echo(f"{r['ref']}  [{r['target']}; {releases}]{'' if r['default'] else ' (opt-in)'}")
         click.echo(f"    {r['summary']}")
         for f in r["files"]:
-            click.echo(f"    edits {f}")
+            click.echo(f"    edits {CURSOR_ROLES.get(f, f)}")
         for f in r["adds"]:
             click.echo(f"    adds  {f}")
         for name, what in r["switches"].items():

@@ -45,5 +45,10 @@ class LockBusy(Refused):
     """Another patcher run holds the lock on this target."""
 
 
+class NotApplicable(PatcherError):
+    """A patch has nothing to act on in this target (e.g. no winpty backend):
+    it is skipped with this reason and the rest of the run goes on."""
+
+
 class BuildFailed(Refused):
     """`go build -overlay` failed."""

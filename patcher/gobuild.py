@@ -32,10 +32,19 @@ class BuildSettings:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def build_env(goroot: Path, settings: BuildSettings) -> dict[str, str]:
+def build_env(goroot: Path, settings: BuildSettings, scratch: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
     env.update(GOROOT=str(goroot), GOTOOLCHAIN="local", GOENV="off", GOPROXY="off", GOWORK="off", GOFLAGS="")
     env.update(settings.env)
+    # Go derives GOPATH (and so GOMODCACHE) and GOCACHE from the home
+    # directory; without one (a service account, a stripped environment) the
+    # build fails, so give it private ones in the scratch directory.
+    home_known = any(env.get(k) for k in (("USERPROFILE", "LOCALAPPDATA") if os.name == "nt" else ("HOME",)))
+    if scratch is not None and not home_known:
+        if not env.get("GOPATH"):
+            env["GOPATH"] = str(scratch / "gopath")
+        if not env.get("GOCACHE"):
+            env["GOCACHE"] = str(scratch / "gocache")
     return env
 
 
@@ -75,7 +84,7 @@ def build_go(goroot: Path, overlay_json: Path, output: Path, progress=None) -> f
     started = time.monotonic()
     # The log goes to a file, not a pipe nobody reads while we wait.
     with tempfile.TemporaryFile() as log_file:
-        proc = subprocess.Popen(cmd, cwd=goroot / "src", env=build_env(goroot, settings),
+        proc = subprocess.Popen(cmd, cwd=goroot / "src", env=build_env(goroot, settings, output.parent),
                                 stdout=log_file, stderr=subprocess.STDOUT)
         try:
             while True:

@@ -27,6 +27,7 @@ from patcher.goroot import GoRoot, check_supported, open_goroot, verify_fingerpr
 from patcher.hashing import sha256_bytes, sha256_file_or_none
 from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
 from patcher.lock import TargetLock
+from patcher.runner import Prepared, apply_targets
 from patcher.statedir import target_state_dir
 
 KIND = "go"
@@ -106,7 +107,7 @@ class GoTarget:
         return TargetLock(tdir, f"GOROOT {self.goroot.root}", wait=self.lock_wait)
 
     def _recover(self, tdir: Path, journal: Journal, backups: BackupStore) -> None:
-        done = transaction.recover(self.goroot.root, backups, journal)
+        done = transaction.recover(self.goroot.root, backups, journal, self.state_base)
         if done:
             self.say(f"note: {done} on {self.goroot.root} (a previous run was interrupted)")
         data = journal.load()
@@ -130,66 +131,78 @@ class GoTarget:
     def dry_run(self, patches: list[Patch], force: bool) -> str:
         return make_plan(self.goroot, patches, force).diff()
 
+    def lock(self) -> TargetLock:
+        return self._lock(self._tdir())
+
+    def use(self, patches: list[Patch], force: bool) -> "GoTarget":
+        """Say what the next prepare() applies (runner.Target protocol)."""
+        self._patches, self._force = patches, force
+        return self
+
     def apply(self, patches: list[Patch], force: bool) -> str:
-        g = self.goroot
+        return apply_targets([self.use(patches, force)], self.state_base)[0]
+
+    def prepare(self) -> Prepared:
+        """Everything up to the new bin/go, built and waiting; GOROOT untouched.
+        Expects the lock to be held."""
+        g, patches, force = self.goroot, self._patches, self._force
         tdir, journal, backups = self._open_state()
-        with self._lock(tdir):
-            self._recover(tdir, journal, backups)
-            prev = journal.load()
-            plan = make_plan(g, patches, force)
-            bin_rel = g.go_binary_rel
-            bin_now = sha256_file_or_none(g.go_binary)
-            prev_bin = prev.file(bin_rel) if prev else None
-            if prev and prev_bin and bin_now == prev_bin.post_sha256:
-                original = prev_bin.pre_sha256
-                original_backup = prev_bin.backup
-            else:
-                if prev:
-                    self.say(f"note: {g.go_binary} is not the binary patcher installed (Go reinstalled or updated?); starting over from it")
-                    prev = None
-                if is_patched_binary(g.go_binary):
-                    raise Refused(f"{g.go_binary}: is already a patched go command but {journal.path} has no record of it "
-                                  "(state directory deleted, or another --state-dir?); reinstall Go or use the state directory of that apply")
-                original, original_backup = bin_now, None
+        self._recover(tdir, journal, backups)
+        prev = journal.load()
+        plan = make_plan(g, patches, force)
+        bin_rel = g.go_binary_rel
+        bin_now = sha256_file_or_none(g.go_binary)
+        prev_bin = prev.file(bin_rel) if prev else None
+        if prev and prev_bin and bin_now == prev_bin.post_sha256:
+            original, original_backup = prev_bin.pre_sha256, prev_bin.backup
+        else:
+            if prev:
+                self.say(f"note: {g.go_binary} is not the binary patcher installed (Go reinstalled or updated?); starting over from it")
+                prev = None
+            if is_patched_binary(g.go_binary):
+                raise Refused(f"{g.go_binary}: is already a patched go command but {journal.path} has no record of it "
+                              "(state directory deleted, or another --state-dir?); reinstall Go or use the state directory of that apply")
+            original, original_backup = bin_now, None
 
-            refs = [PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in patches]
-            if prev and prev.patches == refs and all(
-                    (f.role != "overlay" or plan.source_hashes.get(f.path) == f.pre_sha256) for f in prev.files) \
-                    and not overlay.verify_copies(tdir, {f.path: f.post_sha256 for f in prev.files if f.role in ("overlay", "added")}):
-                return f"already applied to {g.root}: {', '.join(r.ref for r in refs)}"
+        refs = [PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in patches]
+        if prev and prev.patches == refs and all(
+                (f.role != "overlay" or plan.source_hashes.get(f.path) == f.pre_sha256) for f in prev.files) \
+                and not overlay.verify_copies(tdir, {f.path: f.post_sha256 for f in prev.files if f.role in ("overlay", "added")}):
+            return Prepared(g.root, backups, journal, None, [], f"already applied to {g.root}: {', '.join(r.ref for r in refs)}")
 
-            ensure_writable_dir(g.go_binary.parent)
-            overlay_json = self._stage_overlay(tdir, plan)
-            build_dir = make_private_dir(tdir / "build")
-            built = build_dir / g.exe_name
-            try:
-                seconds = build_go(g.root, overlay_json, built, self.progress)
-                new_bytes = built.read_bytes()
-            except BaseException:
-                self._unstage_overlay(tdir, restore_previous=prev is not None)
-                raise
-            files = [FileRecord(bin_rel, "inplace", original, sha256_bytes(new_bytes), backup=original_backup,
-                                patches=[p.ref for p in patches])]
-            for rel, r in sorted(plan.result.files.items()):
-                files.append(FileRecord(rel, "overlay", plan.source_hashes[rel], sha256_bytes(r.patched),
-                                        overlay_copy=overlay.copy_rel(rel), patches=list(r.patches)))
-            for rel, a in sorted(plan.result.added.items()):
-                files.append(FileRecord(rel, "added", None, sha256_bytes(a.data), overlay_copy=overlay.copy_rel(rel),
-                                        patches=list(a.patches)))
-            data = JournalData(kind=KIND, root=str(g.root), phase=APPLIED, release=g.version, patches=refs, files=files,
-                               overlay=f"{overlay.OVERLAY_DIR}/{overlay.OVERLAY_JSON}",
-                               previous=prev.to_json() if prev else None)
-            try:
-                transaction.commit(g.root, backups, journal, data, [(files[0], new_bytes)])
-            except BaseException:
-                self._unstage_overlay(tdir, restore_previous=prev is not None)
-                raise
-            data.previous = None
-            journal.save(data)
+        ensure_writable_dir(g.go_binary.parent)
+        overlay_json = self._stage_overlay(tdir, plan)
+        build_dir = make_private_dir(tdir / "build")
+        built = build_dir / g.exe_name
+
+        def on_abort():
+            self._unstage_overlay(tdir, restore_previous=prev is not None)
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+        def on_commit():
             self._finish_overlay(tdir)
             shutil.rmtree(build_dir, ignore_errors=True)
-            return (f"applied {', '.join(r.ref for r in refs)} to {g.root} ({g.version}); "
-                    f"go rebuilt in {seconds:.0f}s and installed as {g.go_binary}; overlay: {overlay_json}")
+
+        try:
+            seconds = build_go(g.root, overlay_json, built, self.progress)
+            new_bytes = built.read_bytes()
+        except BaseException:
+            on_abort()
+            raise
+        files = [FileRecord(bin_rel, "inplace", original, sha256_bytes(new_bytes), backup=original_backup,
+                            patches=[p.ref for p in patches])]
+        for rel, r in sorted(plan.result.files.items()):
+            files.append(FileRecord(rel, "overlay", plan.source_hashes[rel], sha256_bytes(r.patched),
+                                    overlay_copy=overlay.copy_rel(rel), patches=list(r.patches)))
+        for rel, a in sorted(plan.result.added.items()):
+            files.append(FileRecord(rel, "added", None, sha256_bytes(a.data), overlay_copy=overlay.copy_rel(rel),
+                                    patches=list(a.patches)))
+        data = JournalData(kind=KIND, root=str(g.root), phase=APPLIED, release=g.version, patches=refs, files=files,
+                           overlay=f"{overlay.OVERLAY_DIR}/{overlay.OVERLAY_JSON}",
+                           previous=prev.to_json() if prev else None)
+        message = (f"applied {', '.join(r.ref for r in refs)} to {g.root} ({g.version}); "
+                   f"go rebuilt in {seconds:.0f}s and installed as {g.go_binary}; overlay: {overlay_json}")
+        return Prepared(g.root, backups, journal, data, [(files[0], new_bytes)], message, on_commit, on_abort)
 
     def _stage_overlay(self, tdir: Path, plan: Plan) -> Path:
         """Swap the new overlay in (the old one kept as overlay.old until commit)."""
@@ -335,8 +348,6 @@ class GoTarget:
                 new = JournalData(kind=KIND, root=str(g.root), phase=APPLIED, release=data.release, patches=data.patches,
                                   files=files, overlay=data.overlay, previous=data.to_json())
                 transaction.commit(g.root, backups, journal, new, [(rec, new_bytes)])
-                new.previous = None
-                journal.save(new)
                 return f"rebuilt go in {seconds:.0f}s and installed it as {g.go_binary} (sha256 {new_hash[:12]}…)"
             finally:
                 shutil.rmtree(build_dir, ignore_errors=True)

@@ -25,10 +25,15 @@ RELEASE_RE = re.compile(r"^\d+\.\d+$")
 PARAM_RE = re.compile(r"@@([a-z_]+)@@")
 
 
+# Named places the engine computes itself, for what a query cannot say.
+BUILTIN_PLACES = ("prologue-end",)
+
+
 @dataclass(frozen=True)
 class AnchorStep:
     query: str | None = None  # tree-sitter query with an @anchor capture
     text: str | None = None  # literal text inside the current scope
+    at: str | None = None  # a BUILTIN_PLACES name (first step only)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,18 @@ class Edit:
     code: str
     expect: str = "one"
     layout: str = "lines"
+    when: str | None = None  # probe name, "!name" for its negation
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A question about a file's structure: does this anchor match anywhere?"""
+
+    name: str
+    file: str
+    steps: tuple[AnchorStep, ...]
+    absent: str  # what it means when it matches nothing (the "not applicable" reason)
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,9 @@ class Manifest:
     adds: tuple[AddedFile, ...]
     switches: dict = field(default_factory=dict)  # env var -> what it does
     description: str = ""
+    probes: dict = field(default_factory=dict)  # name -> Probe
+    applies_if: tuple[str, ...] = ()  # probes that must match, else "not applicable"
+    params: dict = field(default_factory=dict)  # name -> default (str or table of str)
 
     @property
     def ref(self) -> str:
@@ -128,18 +148,40 @@ def _steps(reader: _Reader, raw) -> tuple[AnchorStep, ...]:
         if not isinstance(item, dict):
             reader.fail(f"anchor[{i}]", f"expected a query string or a table, got {type(item).__name__}")
         sub = _Reader(reader.path, item, f"{reader.where}anchor[{i}].")
-        sub.unknown_keys({"query", "text"})
+        sub.unknown_keys({"query", "text", "at"})
         query, text = sub.get("query", str, required=False), sub.get("text", str, required=False)
-        if (query is None) == (text is None):
-            sub.fail("query", "give exactly one of 'query' or 'text'")
+        at = sub.get("at", str, required=False)
+        if sum(x is not None for x in (query, text, at)) != 1:
+            sub.fail("query", "give exactly one of 'query', 'text' or 'at'")
         if query is not None and "@anchor" not in query:
             sub.fail("query", "the query must capture the anchored node as @anchor")
         if text == "":
             sub.fail("text", "must not be empty")
-        steps.append(AnchorStep(query=query, text=text))
+        if at is not None:
+            if at not in BUILTIN_PLACES:
+                sub.fail("at", f"unknown place {at!r} (expected one of {', '.join(BUILTIN_PLACES)})")
+            if i != 0 or len(raw) != 1:
+                sub.fail("at", "a built-in place is a whole anchor on its own")
+        steps.append(AnchorStep(query=query, text=text, at=at))
     if steps[0].text is not None:
         reader.fail("anchor[0]", "the first step must be a query (a text step only narrows a node)")
     return tuple(steps)
+
+
+def _params(reader: _Reader, key: str, raw) -> dict:
+    """Parameter values: a string, or a table of strings (rendered as JSON)."""
+    if not isinstance(raw, dict):
+        reader.fail(key, f"expected a table, got {type(raw).__name__}")
+    for name, value in raw.items():
+        if not re.match(r"^[a-z_]+$", name):
+            reader.fail(f"{key}.{name}", "parameter names are lower_case")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if not isinstance(v, str):
+                    reader.fail(f"{key}.{name}.{k}", f"expected str, got {type(v).__name__}")
+        elif not isinstance(value, str):
+            reader.fail(f"{key}.{name}", f"expected str or table, got {type(value).__name__}")
+    return dict(raw)
 
 
 def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> Manifest:
@@ -154,7 +196,8 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
         raise CatalogError(f"{path}: invalid TOML ({exc})") from None
 
     r = _Reader(path, raw)
-    r.unknown_keys({"id", "version", "summary", "description", "target", "releases", "default", "files", "edits", "adds", "switches"})
+    r.unknown_keys({"id", "version", "summary", "description", "target", "releases", "default", "files", "edits", "adds",
+                    "switches", "probes", "applies_if", "params"})
     pid = r.get("id", str)
     if not ID_RE.match(pid):
         r.fail("id", f"{pid!r} is not of the form namespace/name")
@@ -181,12 +224,29 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
             fr.fail("language", f"unknown language {lang!r} (expected one of {', '.join(LANGUAGES)})")
         languages[fpath] = lang
 
+    probes = {}
+    for name, p in r.get("probes", dict, required=False, default={}).items():
+        pr = _Reader(path, p if isinstance(p, dict) else {}, f"probes.{name}.")
+        if not isinstance(p, dict):
+            pr.fail("", "expected a table")
+        pr.unknown_keys({"file", "anchor", "absent"})
+        pfile = _safe_relpath(pr, "file", pr.get("file", str), allow_role=True)
+        if pfile not in languages:
+            pr.fail("file", f"{pfile!r} is not listed under [[files]]")
+        probes[name] = Probe(name=name, file=pfile, steps=_steps(pr, p.get("anchor")),
+                             absent=pr.get("absent", str, required=False, default=f"probe {name} matched nothing"))
+    applies_if = r.get("applies_if", list, required=False, default=[])
+    for name in applies_if:
+        if name not in probes:
+            r.fail("applies_if", f"unknown probe {name!r}")
+    params = _params(r, "params", r.get("params", dict, required=False, default={}))
+
     edits = []
     for i, e in enumerate(r.get("edits", list)):
         if not isinstance(e, dict):
             r.fail(f"edits[{i}]", "expected a table")
         er = _Reader(path, e, f"edits[{i}].")
-        er.unknown_keys({"name", "file", "anchor", "action", "code", "code_file", "expect", "layout"})
+        er.unknown_keys({"name", "file", "anchor", "action", "code", "code_file", "expect", "layout", "when", "params"})
         action = er.get("action", str)
         if action not in EDIT_ACTIONS:
             er.fail("action", f"unknown edit kind {action!r} (expected one of {', '.join(EDIT_ACTIONS)})")
@@ -207,8 +267,12 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
         layout = er.get("layout", str, required=False, default="lines")
         if layout not in LAYOUTS:
             er.fail("layout", f"{layout!r} is not one of {', '.join(LAYOUTS)}")
+        when = er.get("when", str, required=False)
+        if when is not None and when.lstrip("!") not in probes:
+            er.fail("when", f"unknown probe {when.lstrip('!')!r}")
         edits.append(Edit(name=er.get("name", str), file=file, steps=_steps(er, e.get("anchor")),
-                          action=action, code=code, expect=expect, layout=layout))
+                          action=action, code=code, expect=expect, layout=layout, when=when,
+                          params=_params(er, "params", e.get("params", {}))))
     if not edits:
         r.fail("edits", "a patch needs at least one edit")
 
@@ -232,4 +296,5 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
     return Manifest(id=pid, version=version, summary=r.get("summary", str), target=target,
                     releases=tuple(releases), default=r.get("default", bool, required=False, default=True),
                     languages=languages, edits=tuple(edits), adds=tuple(adds), switches=switches,
-                    description=r.get("description", str, required=False, default=""))
+                    description=r.get("description", str, required=False, default=""),
+                    probes=probes, applies_if=tuple(applies_if), params=params)

@@ -85,6 +85,7 @@ def select(catalog: Catalog, kind: str, explicit: list[str], directory: Path, lo
         refs, source = pins.refs, pins.source
     seen_ids = set()
     chosen = []
+    kinds_named = set()
     for ref in refs:
         patch = catalog.get(ref)
         if patch.manifest.id in seen_ids:
@@ -94,8 +95,14 @@ def select(catalog: Catalog, kind: str, explicit: list[str], directory: Path, lo
         if want is not None and want != patch.content_sha256:
             raise Refused(f"{lock_path or directory / LOCK_NAME}: {ref} is pinned at sha256 {want[:12]}… but its content is now "
                           f"{patch.content_sha256[:12]}…; a pinned patch version must not change (bump its version, or `patcher lock` to accept)")
+        kinds_named.add(patch.manifest.target)
         if patch.manifest.target == kind:
             chosen.append(patch)
+    if not chosen:
+        if explicit:
+            raise UsageError(f"no {kind} patch among --patch {' '.join(refs)} (see `patcher list`)")
+        # Pins for other targets only: this target gets its defaults.
+        return catalog.defaults(kind), f"defaults ({source} pins no {kind} patch)"
     return chosen, source
 
 

@@ -22,8 +22,17 @@ def language(name: str) -> tree_sitter.Language:
     return tree_sitter.Language(_GRAMMARS[name]())
 
 
-def parse(name: str, source: bytes) -> tree_sitter.Tree:
-    return tree_sitter.Parser(language(name)).parse(source)
+def parse(name: str, source: bytes, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
+    """Parse; with `old_tree` (already .edit()ed to match `source`) tree-sitter
+    reuses what the edits did not touch: the same tree, much faster."""
+    parser = tree_sitter.Parser(language(name))
+    return parser.parse(source, old_tree) if old_tree is not None else parser.parse(source)
+
+
+def point_at(source: bytes, offset: int) -> tuple[int, int]:
+    """(row, byte column) of a byte offset, as tree-sitter counts them."""
+    row = source.count(b"\n", 0, offset)
+    return row, offset - (source.rfind(b"\n", 0, offset) + 1)
 
 
 @lru_cache(maxsize=256)

@@ -1,22 +1,29 @@
-"""All-or-nothing replacement of files inside a target, and its undo.
+"""All-or-nothing replacement of files inside targets, and its undo.
 
-`commit` backs up every file it is about to replace, records the plan in the
-journal (phase "applying"), replaces the files one by one (each atomically),
-then marks the journal "applied".  If anything fails half-way it puts back
-what it already replaced.  If the process is killed instead, `recover` (run
-at the start of every command) finds the "applying" journal and rolls the
-target back to where it was before that run; a killed `revert` ("reverting")
-is rolled forward, since the user asked for the original.
+A run changes its targets in two phases.  `begin` backs up every file about
+to be replaced, records the plan in the target's journal (phase "applying")
+and replaces the files one by one, each atomically.  Once every target of
+the run has been written, `finish` marks each journal "applied".  If
+anything fails before that, `abort` puts back what was written.
+
+A run that changes several targets (--go-src and --cursor together) writes a
+commit record between the two phases: a file `groups/<id>` in the state
+directory.  A run killed before the record exists is rolled back everywhere;
+one killed after it is rolled forward everywhere.  `recover`, run at the
+start of every command, does this from the journals; it also finishes a
+killed `revert` ("reverting"), since the user asked for the original.
 """
 
 import os
-from dataclasses import replace
+import secrets
 from pathlib import Path
 
-from patcher.atomicio import BackupStore, is_temp_name, write_atomic
+from patcher.atomicio import BackupStore, is_temp_name, make_private_dir, write_atomic
 from patcher.errors import Refused
 from patcher.hashing import sha256_file_or_none
 from patcher.journal import APPLIED, APPLYING, REVERTING, FileRecord, Journal, JournalData
+
+GROUPS_DIR = "groups"
 
 
 def _target_path(root: Path, rel: str) -> Path:
@@ -29,15 +36,12 @@ def _restore(root: Path, backups: BackupStore, rel: str, digest: str | None, mod
         if path.exists():
             path.unlink()
         return
-    written = write_atomic(path, backups.load(digest), mode=mode)
-    if written != digest:  # pragma: no cover - write_atomic verifies already
-        raise Refused(f"{path}: restored bytes do not match the backup")
+    write_atomic(path, backups.load(digest), mode=mode)
 
 
 def remove_stray_temps(root: Path, files: list[FileRecord]) -> None:
     """Delete temp files a killed run left beside the target files (ours by name)."""
-    dirs = {_target_path(root, f.path).parent for f in files}
-    for d in dirs:
+    for d in {_target_path(root, f.path).parent for f in files}:
         try:
             names = os.listdir(d)
         except OSError:
@@ -50,16 +54,41 @@ def remove_stray_temps(root: Path, files: list[FileRecord]) -> None:
                     pass
 
 
-def commit(root: Path, backups: BackupStore, journal: Journal, data: JournalData,
-           changes: list[tuple[FileRecord, bytes]]) -> None:
-    """Replace files in `root` as planned; `data` becomes the journal.
+class Group:
+    """The commit record of a run over several targets."""
+
+    def __init__(self, state_dir: Path, gid: str | None = None):
+        self.state_dir = Path(state_dir)
+        self.id = gid or secrets.token_hex(8)
+
+    @property
+    def path(self) -> Path:
+        return self.state_dir / GROUPS_DIR / self.id
+
+    def mark_committed(self) -> None:
+        make_private_dir(self.path.parent)
+        write_atomic(self.path, b"committed\n", mode=0o600)
+
+    def committed(self) -> bool:
+        return self.path.exists()
+
+    def forget(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def begin(root: Path, backups: BackupStore, journal: Journal, data: JournalData,
+          changes: list[tuple[FileRecord, bytes]], group: Group | None = None) -> None:
+    """Write the changes; the journal stays "applying" until `finish`.
 
     Each FileRecord carries the original hash (`pre_sha256`, what revert goes
     back to) and the one it will have (`post_sha256`).  The bytes on disk right
     before this run (the original, or an earlier patched state on re-apply)
-    are backed up too so a failure can put them back.
+    are backed up so `abort` or `recover` can put them back.
     """
-    before: dict[str, tuple[str | None, int | None]] = {}
+    before: dict[str, str | None] = {}
     for record, _ in changes:
         path = _target_path(root, record.path)
         try:
@@ -69,41 +98,52 @@ def commit(root: Path, backups: BackupStore, journal: Journal, data: JournalData
         except OSError as exc:
             raise Refused(f"{path}: cannot read ({exc.strerror})") from None
         digest = backups.save(current) if current is not None else None
-        mode = (path.stat().st_mode & 0o7777) if current is not None else None
+        if current is not None and record.mode is None:
+            record.mode = path.stat().st_mode & 0o7777
         if record.pre_sha256 == digest:
             record.backup = digest
-            record.mode = mode
-        elif record.backup is None or not backups.has(record.backup):
+        elif record.pre_sha256 is not None and (record.backup is None or not backups.has(record.backup)):
             raise Refused(f"{path}: no verified backup of the original; refusing to replace it")
-        before[record.path] = (digest, mode)
+        before[record.path] = digest
     data.phase = APPLYING
-    data.options = dict(data.options, txn_before={k: v[0] for k, v in before.items()})
+    data.options = dict(data.options, txn_before=before, txn_group=group.id if group else None)
     journal.save(data)
-
-    done: list[FileRecord] = []
     try:
         for record, new in changes:
-            path = _target_path(root, record.path)
-            written = write_atomic(path, new, mode=record.mode)
-            done.append(record)
+            written = write_atomic(_target_path(root, record.path), new, mode=record.mode)
             if written != record.post_sha256:
-                raise Refused(f"{path}: the bytes written do not have the planned sha256")
+                raise Refused(f"{_target_path(root, record.path)}: the bytes written do not have the planned sha256")
     except BaseException:
-        for record in reversed(done):
-            digest, mode = before[record.path]
-            _restore(root, backups, record.path, digest, mode)
-        _put_back_previous(journal, data)
+        abort(root, backups, journal, data)
         raise
+
+
+def finish(journal: Journal, data: JournalData) -> None:
     data.phase = APPLIED
-    data.options.pop("txn_before", None)
+    data.options = {k: v for k, v in data.options.items() if not k.startswith("txn_")}
+    data.previous = None
     journal.save(data)
 
 
-def _put_back_previous(journal: Journal, data: JournalData) -> None:
+def abort(root: Path, backups: BackupStore, journal: Journal, data: JournalData) -> None:
+    """Undo a `begin`: every file back to its bytes before this run, and the
+    journal back to what it was (the previous apply, or none)."""
+    before = data.options.get("txn_before", {})
+    for f in (f for f in data.files if f.role == "inplace"):
+        wanted = before.get(f.path, f.pre_sha256)
+        if sha256_file_or_none(_target_path(root, f.path)) != wanted:
+            _restore(root, backups, f.path, wanted, f.mode)
     if data.previous:
         journal.save(JournalData.from_json(data.previous))
     else:
         journal.remove()
+
+
+def commit(root: Path, backups: BackupStore, journal: Journal, data: JournalData,
+           changes: list[tuple[FileRecord, bytes]]) -> None:
+    """`begin` + `finish` for a run over one target."""
+    begin(root, backups, journal, data, changes)
+    finish(journal, data)
 
 
 def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData, force: bool) -> list[str]:
@@ -112,14 +152,13 @@ def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData
     Refuses (unless `force`) when a file no longer has the bytes apply wrote:
     someone changed it since, and restoring would throw that change away.
     """
-    inplace = [f for f in data.files if f.role == "inplace"]
-    for f in inplace:
+    for f in (f for f in data.files if f.role == "inplace"):
         actual = sha256_file_or_none(_target_path(root, f.path))
         if actual not in (f.post_sha256, f.pre_sha256) and not force:
             raise Refused(f"{_target_path(root, f.path)}: changed since patcher applied it (updated or edited?); "
                           "revert --force restores the original anyway")
-        if f.pre_sha256 is not None and not backups.has(f.pre_sha256):
-            backups.load(f.pre_sha256)  # raises with the precise reason
+        if f.pre_sha256 is not None:
+            backups.load(f.pre_sha256)  # missing or damaged backup: refuse before changing anything
     data.phase = REVERTING
     journal.save(data)
     return _finish_revert(root, backups, journal, data)
@@ -135,7 +174,7 @@ def _finish_revert(root: Path, backups: BackupStore, journal: Journal, data: Jou
     return restored
 
 
-def recover(root: Path, backups: BackupStore, journal: Journal) -> str | None:
+def recover(root: Path, backups: BackupStore, journal: Journal, state_dir: Path | None = None) -> str | None:
     """Bring a target out of a half-done run; returns what was done, if anything."""
     data = journal.load()
     if data is None or data.phase == APPLIED:
@@ -145,11 +184,15 @@ def recover(root: Path, backups: BackupStore, journal: Journal) -> str | None:
         _finish_revert(root, backups, journal, data)
         return "finished an interrupted revert"
     if data.phase == APPLYING:
-        txn_before = data.options.get("txn_before", {})
-        for f in (f for f in data.files if f.role == "inplace"):
-            wanted = txn_before.get(f.path, f.pre_sha256)
-            if sha256_file_or_none(_target_path(root, f.path)) != wanted:
-                _restore(root, backups, f.path, wanted, f.mode)
-        _put_back_previous(journal, replace(data))
+        gid = data.options.get("txn_group")
+        if gid and state_dir is not None and Group(state_dir, gid).committed():
+            # Every target of that run was written before the run died.
+            for f in (f for f in data.files if f.role == "inplace"):
+                if sha256_file_or_none(_target_path(root, f.path)) != f.post_sha256:
+                    raise Refused(f"{_target_path(root, f.path)}: interrupted run was committed but this file "
+                                  "does not have the bytes it wrote; revert --force restores the original")
+            finish(journal, data)
+            return "completed an interrupted apply"
+        abort(root, backups, journal, data)
         return "rolled back an interrupted apply"
     raise Refused(f"{journal.path}: unknown journal phase {data.phase!r}")

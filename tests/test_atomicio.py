@@ -57,9 +57,12 @@ def test_temp_names_are_recognisable(tmp_path):
     assert not is_temp_name("main.js")
 
 
-def test_private_dir_is_user_only(tmp_path):
+def test_private_dir_and_its_new_parents_are_user_only(tmp_path):
+    os.chmod(tmp_path, 0o755)
     d = make_private_dir(tmp_path / "a" / "b")
     assert stat.S_IMODE(d.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755, "an existing parent is left alone"
 
 
 def test_backup_store_round_trip_and_damage_detection(tmp_path):

@@ -71,3 +71,20 @@ def test_utf8_bom_is_kept_and_offsets_stay_right(tmp_path):
     cat = catalog(tmp_path, a="func g() {}")
     res = run(cat, b"\xef\xbb\xbfpackage p\n\nfunc f() {}\n")
     assert res.files["p.go"].patched == b"\xef\xbb\xbfpackage p\n\nfunc f() {}\nfunc g() {}\n"
+
+
+def test_incremental_reparse_equals_a_full_parse(pristine_goroot, tmp_path):
+    """The engine re-parses edited files incrementally; the tree must be the
+    one a fresh parse gives, on real Go sources and a 1.5 MB bundle."""
+    import bundlegen
+    from patcher import syntax
+    from test_patch_cases import ROLES
+    cat = Catalog()
+    go = apply_patches(cat.for_target("go"), lambda rel: (pristine_goroot / rel).read_bytes(), lambda f: f, str)
+    app = bundlegen.make_app(tmp_path, shape="esm", winpty=True)
+    js = apply_patches(cat.for_target("cursor"), lambda rel: (app / rel).read_bytes(), lambda f: ROLES.get(f, f), str)
+    results = list(go.files.values()) + list(js.files.values())
+    assert len(results) == 4
+    for r in results:
+        assert r.patched != r.original
+        assert str(r.tree.root_node) == str(syntax.parse(r.language, r.patched).root_node), r.path

@@ -163,3 +163,30 @@ def test_interrupt_flushes_like_upstream(applied):
         return out[:-len(b"FAIL\n")] if out.endswith(b"\nFAIL\n") else out
     assert trim(after) == trim(before)
     assert after.count(line) == 1
+
+
+def child_stdout_inode(go, cwd, *pkg) -> tuple[int, int]:
+    """(inode of the pipe go test writes to, inode the test binary's stdout is)."""
+    import os
+    import re as _re
+    r, w = os.pipe()
+    try:
+        proc = subprocess.Popen([str(go), "test", "-count=1", "-v", "-run", "StdoutInodeOnRequest", *pkg], cwd=cwd,
+                                stdout=w, stderr=subprocess.DEVNULL, env=go_env(PATCHER_FIXTURE="inode"))
+        os.close(w)
+        out = b""
+        while chunk := os.read(r, 65536):
+            out += chunk
+        proc.wait(timeout=120)
+        pipe_inode = os.fstat(r).st_ino
+    finally:
+        os.close(r)
+    return pipe_inode, int(_re.search(rb"stdout-inode=(\d+)", out).group(1))
+
+
+def test_without_package_arguments_the_child_still_gets_go_tests_own_stdout(applied):
+    """golang.org/issue/34791: tests that need a terminal rely on this hand-over."""
+    pipe, child = child_stdout_inode(applied.go, GOMOD / "mixed")
+    assert child == pipe, "no copy: the test binary writes to go test's stdout itself"
+    pipe, child = child_stdout_inode(applied.go, GOMOD, "./mixed")
+    assert child != pipe, "with a package argument go test copies (that copy is what the patch wraps)"

@@ -34,3 +34,14 @@ def test_broken_overlay_fails_with_one_line(goroot, tmp_path):
         build_go(goroot, ov, tmp_path / "go.out")
     assert "go build -overlay failed:" in str(exc.value) and "\n" not in str(exc.value)
     assert not (tmp_path / "go.out").exists()
+
+
+def test_without_a_home_directory_the_build_gets_private_go_dirs(monkeypatch, tmp_path):
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("GOPATH", raising=False)
+    monkeypatch.delenv("GOCACHE", raising=False)
+    env = build_env(tmp_path / "root", BuildSettings(), scratch=tmp_path / "build")
+    assert env["GOPATH"] == str(tmp_path / "build" / "gopath")
+    assert env["GOCACHE"] == str(tmp_path / "build" / "gocache")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert "GOCACHE" not in build_env(tmp_path / "root", BuildSettings(), scratch=tmp_path / "build")

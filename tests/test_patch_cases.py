@@ -2,7 +2,9 @@
 
 A case applies its patch alone to the files under before/ and must produce
 exactly the files under after/; a case with error.txt must instead be
-refused with a message containing that text, writing nothing.
+refused with a message containing that text, one with skipped.txt must be
+reported not applicable with that reason.  File roles (@main, @ptyhost)
+live at their conventional paths.
 """
 
 from pathlib import Path
@@ -16,9 +18,12 @@ from patcher.errors import PatcherError
 CASES = [(p, case) for p in Catalog().all() for case in sorted((p.directory / "tests").glob("*")) if case.is_dir()]
 
 
+ROLES = {"@main": "out/main.js", "@ptyhost": "out/vs/platform/terminal/node/ptyHostMain.js"}
+
+
 def run_case(patch, case: Path):
     before = case / "before"
-    return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: f, lambda rel: rel)
+    return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: ROLES.get(f, f), lambda rel: rel)
 
 
 def test_every_patch_has_cases():
@@ -35,6 +40,11 @@ def test_patch_case(patch, case):
         assert error.read_text(encoding="utf-8").strip() in str(exc.value)
         return
     result = run_case(patch, case)
+    skipped = case / "skipped.txt"
+    if skipped.exists():
+        assert skipped.read_text(encoding="utf-8").strip() in result.skipped.get(patch.ref, "")
+        assert all(r.patched == r.original for r in result.files.values())
+        return
     expected = {p.relative_to(case / "after").as_posix(): p.read_bytes() for p in (case / "after").rglob("*") if p.is_file()}
     assert set(expected) == set(result.files), "after/ must hold exactly the files the patch edits"
     for rel, r in result.files.items():

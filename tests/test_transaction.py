@@ -59,21 +59,62 @@ def test_failure_half_way_puts_back_what_was_written(target, monkeypatch):
     assert journal.load() is None
 
 
+KILLER = r"""
+import os, signal, sys
+from pathlib import Path
+from patcher import transaction
+from patcher.atomicio import BackupStore, write_atomic
+from patcher.hashing import sha256_bytes
+from patcher.journal import APPLIED, FileRecord, Journal, JournalData
+root, state, group = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+changes = {"out/a.js": b"ALPHA", "out/b.js": b"BETA"}
+files = [FileRecord(rel, "inplace", sha256_bytes((root / rel).read_bytes()), sha256_bytes(new)) for rel, new in changes.items()]
+writes = []
+def dying_write(path, data, mode=None):
+    if path.name == "b.js":
+        os.kill(os.getpid(), signal.SIGKILL)  # killed before the second file
+    return write_atomic(path, data, mode=mode)
+transaction.write_atomic = dying_write
+data = JournalData(kind="cursor", root=str(root), phase=APPLIED, files=files)
+g = transaction.Group(state, group) if group != "-" else None
+transaction.begin(root, BackupStore(state / "backups"), Journal(state), data, list(zip(files, changes.values())), g)
+"""
+
+
+def run_killed(root, state, group="-"):
+    import subprocess
+    import sys
+    from conftest import REPO
+    proc = subprocess.run([sys.executable, "-c", KILLER, str(root), str(state), group], env={"PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+
+
 def test_recover_rolls_back_an_apply_killed_half_way(target):
     root, journal, backups = target
-    data, pairs = plan(root, {"out/a.js": b"ALPHA", "out/b.js": b"BETA"})
-    for rec, _ in pairs:
-        rec.backup = backups.save((root / rec.path).read_bytes())
-    data.phase = APPLYING
-    journal.save(data)
-    # The run died after replacing a.js only, leaving a temp file for b.js.
-    atomicio.write_atomic(root / "out/a.js", b"ALPHA")
-    (root / "out" / ".b.js.patcher-tmp.99.dead").write_bytes(b"BE")
+    run_killed(root, journal.path.parent)
+    assert (root / "out/a.js").read_bytes() == b"ALPHA", "the run really died half-way"
+    assert journal.load().phase == APPLYING
     assert transaction.recover(root, backups, journal) == "rolled back an interrupted apply"
     assert (root / "out/a.js").read_bytes() == b"alpha\r\n"
     assert (root / "out/b.js").read_bytes() == b"beta"
     assert sorted(p.name for p in (root / "out").iterdir()) == ["a.js", "b.js"]
     assert journal.load() is None
+
+
+def test_recover_of_a_group_follows_its_commit_record(target):
+    root, journal, backups = target
+    state = journal.path.parent
+    run_killed(root, state, group="g1")
+    # The commit record exists only once every target was written; without it
+    # the run is rolled back, with it the journal is completed.
+    assert transaction.recover(root, backups, journal, state) == "rolled back an interrupted apply"
+    data, pairs = plan(root, {"out/a.js": b"ALPHA"})
+    group = transaction.Group(state, "g2")
+    transaction.begin(root, backups, journal, data, pairs, group)
+    group.mark_committed()
+    assert transaction.recover(root, backups, journal, state) == "completed an interrupted apply"
+    assert journal.load().phase == APPLIED and (root / "out/a.js").read_bytes() == b"ALPHA"
 
 
 def test_recover_finishes_a_revert_killed_half_way(target):

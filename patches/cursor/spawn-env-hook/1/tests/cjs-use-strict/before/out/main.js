@@ -1,0 +1,2 @@
+/*! loader */
+"use strict";const{spawnSync:t}=require("child_process");t("ls");

@@ -1,0 +1,3 @@
+﻿/* crlf */
+"use strict";
+require("./x");

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// a comment
+"use strict";
+'use asm';
+require("./bootstrap");

@@ -1,0 +1,1 @@
+import*as c from"child_process";c.spawn("a");

@@ -1,0 +1,1 @@
+import{spawn as g}from"node-pty";function X(e,s){return{name:s,cwd:"/",env:{},cols:e.cols,rows:e.rows,useConpty:((process.platform==="win32"&&process.env.PATCHER_WINPTY!=="0")?false:(e.c&&process.platform==="win32"&&B()>=18309)),useConptyDll:!1}}const k=e=>e.useConpty?"conpty":"winpty";

@@ -1,0 +1,208 @@
+"""apply / status / revert on realistic editor bundles, via the CLI, checked in node."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import bundlegen
+from conftest import read_only, run_patcher, tree_digest
+from patcher.hashing import sha256_b64_unpadded
+
+JS = Path(__file__).parent / "js"
+PTY = "out/vs/platform/terminal/node/ptyHostMain.js"
+SHAPES = {
+    "esm-winpty": dict(shape="esm", winpty=True),
+    "esm-no-winpty": dict(shape="esm", winpty=False),
+    "cjs-winpty": dict(shape="cjs", winpty=True),
+    "cjs-no-winpty-crlf": dict(shape="cjs", winpty=False, crlf=True),
+}
+
+
+def make(tmp_path, **kw) -> Path:
+    return bundlegen.make_app(tmp_path / "Cursor 编辑器", **kw)
+
+
+def node(app: Path, script: str, *args, env=None, pre=()):
+    report = app.parent / "report.json"
+    if report.exists():
+        report.unlink()
+    proc = subprocess.run(["node", *pre, str(app / script), *args], cwd=app, capture_output=True, text=True,
+                          env=dict(os.environ, PATCHER_FIXTURE_REPORT=str(report), **(env or {})), timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(report.read_text()), proc.stderr
+
+
+def cli(*args, state, check=True):
+    return run_patcher(*args, "--state-dir", state, check=check)
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_apply_check_run_revert(tmp_path, name):
+    app = make(tmp_path, **SHAPES[name])
+    state = tmp_path / "state"
+    before = tree_digest(app)
+    winpty = SHAPES[name]["winpty"]
+    if winpty:
+        pty, _ = node(app, PTY, pre=["--import", str(JS / "fake-win32.mjs")])
+        assert pty["options"]["useConpty"] is True, "baseline: ConPTY on this fake Windows"
+
+    dry = cli("apply", "--cursor", app, "--dry-run", state=state)
+    assert "--- a/out/main.js\n+++ b/out/main.js\n@@ " in dry.stdout
+    assert tree_digest(app) == before and not state.exists()
+
+    proc = cli("apply", "--cursor", app, "--env", "FIXTURE_EXTRA=yes", state=state)
+    kind = "module" if SHAPES[name]["shape"] == "esm" else "commonjs"
+    assert f"out/main.js ({kind})" in proc.stdout
+    changed = {p for p in tree_digest(app) if tree_digest(app)[p] != before[p]}
+    assert changed == ({"out/main.js", PTY, "product.json"} if winpty else {"out/main.js"})
+    suffix = ".mjs" if kind == "module" else ".cjs"
+    for rel in changed - {"product.json"}:
+        copy = tmp_path / f"check{suffix}"
+        copy.write_bytes((app / rel).read_bytes())
+        assert subprocess.run(["node", "--check", str(copy)], capture_output=True).returncode == 0, rel
+    if SHAPES[name].get("crlf"):
+        data = (app / "out/main.js").read_bytes()
+        assert data.replace(b"\r\n", b"").count(b"\n") == 0, "CRLF file stays CRLF"
+
+    # (a) the main process and (b) a child given an explicit {env: {PATH}}
+    # through the bundle's own child_process bindings.
+    report, stderr = node(app, "out/main.js")
+    want = {"PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1", "FIXTURE_EXTRA": "yes"}
+    assert {k: report["main"].get(k) for k in want} == want
+    assert {k: report["child"].get(k) for k in want} == want
+    assert report["childOwnEnv"]["PYTHONUTF8"] == "0", "a variable the call sets itself wins"
+    assert report["wrapped"] == "function", "the bundle's own binding is the wrapper"
+    assert "patcher" not in stderr
+
+    # (c) a hook that throws: logged once, the bundle runs as if unpatched.
+    report, stderr = node(app, "out/main.js", pre=["--require", str(JS / "freeze-child-process.cjs")])
+    assert report["ran"] is True and report["main"].get("PYTHONUTF8") is None and report["wrapped"] == "undefined"
+    assert stderr.count("patcher: cursor/spawn-env-hook@1 is disabled:") == 1
+
+    twice = subprocess.run(["node", str(JS / "load-twice.mjs"), str(app / "out/main.js"), kind], capture_output=True,
+                           text=True, cwd=app, timeout=60)
+    assert json.loads(twice.stdout) == {"depth": 1}, twice.stderr[-500:]
+
+    st = json.loads(cli("status", "--cursor", app, "--json", state=state).stdout)
+    states = {p["ref"]: p["state"] for p in st["patches"]}
+    assert states["cursor/spawn-env-hook@1"] == "applied"
+    if winpty:
+        assert states["cursor/winpty-mode@1"] == "applied"
+        win, _ = node(app, PTY, pre=["--import", str(JS / "fake-win32.mjs")])
+        assert win["options"]["useConpty"] is False and win["backend"] == "winpty"
+        back, _ = node(app, PTY, env={"PATCHER_WINPTY": "0"}, pre=["--import", str(JS / "fake-win32.mjs")])
+        assert back["options"]["useConpty"] is True, "PATCHER_WINPTY=0 gives ConPTY back"
+        product = json.loads((app / "product.json").read_text())
+        assert product["checksums"]["vs/platform/terminal/node/ptyHostMain.js"] == sha256_b64_unpadded((app / PTY).read_bytes())
+    else:
+        assert states["cursor/winpty-mode@1"] == "not applicable"
+        assert "no winpty backend" in proc.stdout
+
+    cli("revert", "--cursor", app, state=state)
+    assert tree_digest(app) == before, "revert is byte-exact"
+
+
+def test_apply_again_with_other_env_replaces_the_hook_and_keeps_env_otherwise(tmp_path):
+    app = make(tmp_path, shape="cjs", winpty=True)
+    state = tmp_path / "state"
+    original = (app / "out/main.js").read_bytes()
+    cli("apply", "--cursor", app, "--env", "FIXTURE_EXTRA=one", state=state)
+    cli("apply", "--cursor", app, "--env", "FIXTURE_EXTRA=two", "--env", "LANG_TEST=zh_CN.UTF-8", state=state)
+    main = (app / "out/main.js").read_bytes()
+    assert main.count(b"patcher: cursor/spawn-env-hook@1.") == 1
+    assert b'"FIXTURE_EXTRA":"two"' in main and b'"one"' not in main
+    again = cli("apply", "--cursor", app, state=state)
+    assert again.stdout.startswith("already applied"), "no --env: the recorded values are kept"
+    report, _ = node(app, "out/main.js")
+    assert report["child"]["FIXTURE_EXTRA"] == "two" and report["child"]["LANG_TEST"] == "zh_CN.UTF-8"
+    st = json.loads(cli("status", "--cursor", app, "--json", state=state).stdout)
+    assert st["env"] == {"FIXTURE_EXTRA": "two", "LANG_TEST": "zh_CN.UTF-8"}
+    cli("revert", "--cursor", app, state=state)
+    assert (app / "out/main.js").read_bytes() == original
+
+
+def test_editor_update_is_drifted_and_apply_patches_the_new_files(tmp_path):
+    app = make(tmp_path, shape="esm", winpty=True, esm_bytes=200_000)
+    state = tmp_path / "state"
+    cli("apply", "--cursor", app, state=state)
+    new_release = bundlegen.esm_main(220_000, seed=7).encode()
+    (app / "out/main.js").write_bytes(new_release)  # what an editor update does
+    st = json.loads(cli("status", "--cursor", app, "--json", state=state).stdout)
+    hook = next(p for p in st["patches"] if p["ref"] == "cursor/spawn-env-hook@1")
+    assert hook["state"] == "drifted" and "changed since apply" in hook["reason"]
+    proc = cli("apply", "--cursor", app, state=state)
+    assert "changed since the last apply" in proc.stderr
+    assert (app / "out/main.js").read_bytes().count(b"patcher: cursor/spawn-env-hook@1.") == 1
+    cli("revert", "--cursor", app, state=state)
+    assert (app / "out/main.js").read_bytes() == new_release, "revert goes back to the updated original"
+
+
+def test_cursor_auto_finds_an_install_and_says_which(tmp_path, monkeypatch):
+    app = make(tmp_path, shape="cjs", winpty=False)
+    env = {"PATCHER_CURSOR_SEARCH": os.pathsep.join([str(tmp_path / "nothing-here"), str(app.parent.parent)])}
+    proc = run_patcher("status", "--cursor", "auto", "--state-dir", tmp_path / "s", env=env, check=True)
+    assert f"note: --cursor auto: using {app}" in proc.stderr
+    proc = run_patcher("status", "--cursor", "auto", "--state-dir", tmp_path / "s",
+                       env={"PATCHER_CURSOR_SEARCH": str(tmp_path / "nothing-here"), "HOME": str(tmp_path / "home")})
+    assert proc.returncode == 1 and "no Cursor installation found in" in proc.stderr and str(tmp_path / "nothing-here") in proc.stderr
+
+
+def refused(proc, *fragments):
+    """Exit 1, and one error line (`patcher: ...`), the last; notes may precede it."""
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[-1].startswith("patcher: ") and sum(ln.startswith("patcher: ") for ln in lines) == 1, proc.stderr
+    assert all(ln.startswith("note: ") for ln in lines[:-1]) and "Traceback" not in proc.stderr, proc.stderr
+    for f in fragments:
+        assert f in proc.stderr, proc.stderr
+
+
+def test_truncated_main_bundle_is_refused_and_nothing_changes(tmp_path):
+    app = make(tmp_path, shape="esm", winpty=True, esm_bytes=100_000)
+    data = (app / "out/main.js").read_bytes()
+    (app / "out/main.js").write_bytes(data[: len(data) // 2])
+    before = tree_digest(app)
+    refused(cli("apply", "--cursor", app, state=tmp_path / "s", check=False), "out/main.js: does not parse as javascript (")
+    assert tree_digest(app) == before
+
+
+def test_not_javascript_and_not_utf8(tmp_path):
+    app = make(tmp_path, shape="cjs", winpty=False)
+    (app / "out/main.js").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    refused(cli("apply", "--cursor", app, state=tmp_path / "s", check=False), "out/main.js: not UTF-8 (byte 0x89 at offset 0)")
+    (app / "out/main.js").write_text("This is not JavaScript at all, just prose.\n")
+    refused(cli("apply", "--cursor", app, state=tmp_path / "s", check=False), "does not parse as javascript")
+
+
+def test_app_without_package_json(tmp_path):
+    app = make(tmp_path, shape="cjs", winpty=False)
+    (app / "package.json").unlink()
+    refused(cli("apply", "--cursor", app, state=tmp_path / "s", check=False),
+            "resources/app without package.json (damaged install?)")
+
+
+def test_read_only_install_is_refused_with_advice(tmp_path):
+    app = make(tmp_path, shape="cjs", winpty=False)
+    before = tree_digest(app)
+    with read_only(app / "out"):
+        proc = cli("apply", "--cursor", app, state=tmp_path / "s", check=False)
+    refused(proc, "permission denied (read-only install?)")
+    assert tree_digest(app) == before
+
+
+def test_signed_macos_app_bundle_needs_force(tmp_path):
+    app = bundlegen.make_app(tmp_path / "Cursor.app" / "Contents" / "Resources" / "..", shape="cjs", winpty=False)
+    mac = tmp_path / "Cursor.app"
+    (mac / "Contents" / "Resources").mkdir(parents=True, exist_ok=True)
+    os.replace(app, mac / "Contents" / "Resources" / "app")
+    refused(cli("apply", "--cursor", mac, state=tmp_path / "s", check=False), "signed macOS app bundle", "codesign", "--force")
+    cli("apply", "--cursor", mac, "--force", state=tmp_path / "s")
+
+
+def test_bad_env_option_is_a_usage_error(tmp_path):
+    app = make(tmp_path, shape="cjs", winpty=False)
+    proc = cli("apply", "--cursor", app, "--env", "1BAD", state=tmp_path / "s", check=False)
+    assert proc.returncode == 2 and "expected NAME=VALUE" in proc.stderr
