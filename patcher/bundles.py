@@ -71,15 +71,28 @@ def module_kind(tree) -> str:
     return "module" if kinds & {"import_statement", "export_statement"} else "commonjs"
 
 
-def node_check(files: list[tuple[bytes, str, str]]) -> bool:
+def node_check(files: list[tuple[bytes, str, str]], originals: dict[str, bytes] | None = None) -> bool:
     """`node --check` every (bytes, module kind, label), in parallel.
 
     Returns False when node is not on PATH (nothing checked); raises Refused
-    with node's reason for the first file that does not compile.
+    with node's reason for the first file that does not compile, saying
+    whether node already rejects the original (`originals`: label -> bytes).
     """
     node = shutil.which("node")
     if not node or not files:
         return False
+    failures = _node_failures(node, files)
+    if not failures:
+        return True
+    label, kind, reason = failures[0]
+    original = (originals or {}).get(label)
+    if original is not None and _node_failures(node, [(original, kind, label)]):
+        raise Refused(f"{label}: node --check rejects the original file already ({reason}); not a valid bundle, nothing written")
+    raise Refused(f"{label}: node --check rejects the patched file ({reason}); nothing written")
+
+
+def _node_failures(node: str, files: list[tuple[bytes, str, str]]) -> list[tuple[str, str, str]]:
+    """(label, kind, node's reason) for each file node does not accept."""
     with tempfile.TemporaryDirectory(prefix="patcher-check-") as tmp:
         running = []
         for i, (data, kind, label) in enumerate(files):
@@ -88,12 +101,10 @@ def node_check(files: list[tuple[bytes, str, str]]) -> bool:
             running.append((label, subprocess.Popen([node, "--check", str(path)], stdout=subprocess.DEVNULL,
                                                     stderr=subprocess.PIPE)))
         failures = []
-        for label, proc in running:
+        for (data, kind, _), (label, proc) in zip(files, running):
             _, err = proc.communicate()
             if proc.returncode != 0:
                 text = err.decode("utf-8", "replace")
                 reason = next((ln.strip() for ln in text.splitlines() if "Error" in ln), text.strip()[-200:])
-                failures.append(f"{label}: node --check rejects the patched file ({reason}); nothing written")
-    if failures:
-        raise Refused(failures[0])
-    return True
+                failures.append((label, kind, reason))
+    return failures

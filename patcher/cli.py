@@ -9,6 +9,8 @@ stderr (`patcher: <reason>`) and a documented exit status:
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import click
 
 from patcher import __version__
+from patcher import doctor as checks
 from patcher.catalog import Catalog
 from patcher.errors import EXIT_INTERNAL, EXIT_USAGE, PatcherError, UsageError
 from patcher.goroot import describe_lines
@@ -25,27 +28,11 @@ from patcher.gotarget import GoTarget
 from patcher.pins import LOCK_NAME, read_makefile_pins, select, write_lock
 from patcher.runner import apply_targets
 from patcher.statedir import resolve_state_dir
+from patcher.ui import STATE_COLOURS, end_progress, paint, progress_printer
 
 
 def _say(message: str) -> None:
     click.echo(message, err=True)
-
-
-def _progress_printer():
-    """A live "building go… 12s" line on a terminal; nothing in logs or CI."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(seconds: float) -> None:
-        sys.stderr.write(f"\rbuilding go with the overlay… {seconds:4.0f}s")
-        sys.stderr.flush()
-    return show
-
-
-def _end_progress(progress) -> None:
-    if progress:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
 
 
 state_dir_option = click.option("--state-dir", type=click.Path(file_okay=False), envvar="PATCHER_STATE_DIR",
@@ -94,7 +81,7 @@ def apply(go_src, cursor, env_items, patch_refs, dry_run, force, lock_file, stat
     env = parse_env(list(env_items)) if env_items else None
     catalog = Catalog()
     lock_path = Path(lock_file) if lock_file else None
-    progress = None if dry_run else _progress_printer()
+    progress = None if dry_run else progress_printer()
     targets = []
     if go_src:
         patches, source = select(catalog, "go", list(patch_refs), Path.cwd(), lock_path)
@@ -112,7 +99,7 @@ def apply(go_src, cursor, env_items, patch_refs, dry_run, force, lock_file, stat
     try:
         messages = apply_targets(runnable, resolve_state_dir(state_dir))
     finally:
-        _end_progress(progress)
+        end_progress(progress)
     for m in messages:
         click.echo(m)
 
@@ -157,7 +144,8 @@ def status(go_src, cursor, as_json, state_dir):
         click.echo(f"{name} {report['root']}" + (f" ({report['release']})" if report.get("release") else ""))
         width = max((len(p["ref"]) for p in report["patches"]), default=0)
         for p in report["patches"]:
-            click.echo(f"  {p['ref']:<{width}}  {p['state']}" + (f"  ({p['reason']})" if p["reason"] else ""))
+            state = paint(p["state"], STATE_COLOURS.get(p["state"], "bold"))
+            click.echo(f"  {p['ref']:<{width}}  {state}" + (f"  ({p['reason']})" if p["reason"] else ""))
         if report.get("overlay"):
             click.echo(f"overlay: {report['overlay']}")
         if report.get("env"):
@@ -172,12 +160,59 @@ def rebuild(go_src, state_dir, lock_wait):
     """Rebuild the patched go command from the recorded overlay."""
     if not go_src:
         raise UsageError("missing --go-src: give the GOROOT whose patched go command to rebuild")
-    progress = _progress_printer()
+    progress = progress_printer()
     try:
         message = _go_target(go_src, state_dir, lock_wait, progress).rebuild(Catalog())
     finally:
-        _end_progress(progress)
+        end_progress(progress)
     click.echo(message)
+
+
+@cli.command()
+@go_src_option
+@cursor_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
+@state_dir_option
+def doctor(go_src, cursor, as_json, state_dir):
+    """Check for every known trap between the patches and UTF-8 output, with its fix.
+
+    Without --go-src, the GOROOT of the go on PATH is checked.  Exit status 1
+    when a problem was found.
+    """
+    catalog, env, findings = Catalog(), dict(os.environ), []
+    if not go_src and shutil.which("go"):
+        try:
+            go_src = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, timeout=60,
+                                    env=dict(env, GOTOOLCHAIN="local")).stdout.strip() or None
+        except (OSError, subprocess.TimeoutExpired):
+            go_src = None
+    if go_src:
+        target = _go_target(go_src, state_dir)
+        root = target.goroot.root
+        findings += [checks.check_go_on_path(root, env), checks.check_go_env_goroot(root, env),
+                     checks.check_gotoolchain(root, target.goroot.version, Path.cwd(), env)]
+        findings += checks.check_patch_states(target.status(catalog), "--go-src")
+        findings.append(checks.check_writable(root / "bin", f"{root / 'bin'}"))
+    if cursor:
+        target = _cursor_target(cursor, state_dir)
+        findings += checks.check_patch_states(target.status(catalog), "--cursor")
+        findings.append(checks.check_writable(target.app / "out", f"{target.app / 'out'}"))
+    findings.append(checks.check_codepage(checks.console_output_codepage()))
+    ok, problems = checks.findings_summary(findings)
+    if as_json:
+        click.echo(json.dumps({"schema": 1, "ok": problems == 0, "findings": [f.to_json() for f in findings]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            mark = paint("[ok]", "green") if f.ok else paint("[!!]", "red")
+            click.echo(f"{mark} {f.title}")
+            if not f.ok:
+                if f.detail:
+                    click.echo(f"     {f.detail}")
+                click.echo(f"     fix: {f.fix}")
+        click.echo(f"{ok} ok, {problems} problem{'s' if problems != 1 else ''}")
+    if problems:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command(name="list")
@@ -221,7 +256,10 @@ def lock(refs, lock_file):
 
 def main(argv=None) -> None:
     try:
-        cli.main(args=argv, prog_name="patcher", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the status of an Exit.
+        status = cli.main(args=argv, prog_name="patcher", standalone_mode=False)
+        if isinstance(status, int) and status:
+            sys.exit(status)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:

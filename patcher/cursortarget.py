@@ -29,6 +29,7 @@ from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchReco
 from patcher.lock import TargetLock
 from patcher.runner import Prepared, apply_targets
 from patcher.statedir import target_state_dir
+from patcher.treepaths import inside
 
 KIND = "cursor"
 PRODUCT = "product.json"
@@ -85,16 +86,18 @@ class CursorTarget:
     def role(self, name: str) -> str:
         if name not in self._roles:
             if name == "@main":
-                self._roles[name] = bundles.main_bundle(self.app)
+                rel = bundles.main_bundle(self.app)
             elif name == "@ptyhost":
-                self._roles[name] = bundles.pty_host(self.app)
+                rel = bundles.pty_host(self.app)
             elif name.startswith("@"):
                 raise Refused(f"unknown file role {name} for a Cursor target")
             else:
-                self._roles[name] = name
+                rel = name
+            self._roles[name] = inside(self.app, rel)
         return self._roles[name]
 
     def _read(self, rel: str) -> bytes:
+        rel = inside(self.app, rel)
         try:
             return Path(self.label(rel)).read_bytes()
         except FileNotFoundError:
@@ -159,7 +162,8 @@ class CursorTarget:
         for rec in (prev.files if prev else []):
             if rec.path not in plan.desired and rec.path != PRODUCT:
                 plan.desired[rec.path] = self._original(rec.path, prev, backups, plan)
-        bundles.node_check([(plan.desired[rel], kind, self.label(rel)) for rel, kind in sorted(plan.kinds.items())])
+        bundles.node_check([(plan.desired[rel], kind, self.label(rel)) for rel, kind in sorted(plan.kinds.items())],
+                           {self.label(rel): plan.originals[rel] for rel in plan.kinds})
         self._plan_product(plan, prev, backups)
         return plan
 

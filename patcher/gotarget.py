@@ -29,6 +29,7 @@ from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchReco
 from patcher.lock import TargetLock
 from patcher.runner import Prepared, apply_targets
 from patcher.statedir import target_state_dir
+from patcher.treepaths import inside
 
 KIND = "go"
 # Every file our Go patches add is named patcher_*.go in cmd/go; with
@@ -64,6 +65,7 @@ def make_plan(goroot: GoRoot, patches: list[Patch], force: bool) -> Plan:
     hashes: dict[str, str] = {}
 
     def read(rel: str) -> bytes:
+        inside(goroot.root, rel)
         try:
             data = goroot.path(rel).read_bytes()
         except FileNotFoundError:
@@ -170,6 +172,8 @@ class GoTarget:
                 and not overlay.verify_copies(tdir, {f.path: f.post_sha256 for f in prev.files if f.role in ("overlay", "added")}):
             return Prepared(g.root, backups, journal, None, [], f"already applied to {g.root}: {', '.join(r.ref for r in refs)}")
 
+        if inside(g.root, bin_rel) != bin_rel:
+            raise Refused(f"{g.go_binary}: is a symbolic link; patcher replaces only a real bin/{g.exe_name} inside the GOROOT")
         ensure_writable_dir(g.go_binary.parent)
         overlay_json = self._stage_overlay(tdir, plan)
         build_dir = make_private_dir(tdir / "build")

@@ -50,12 +50,15 @@ class TargetLock:
         self._held = False
 
     def _owner(self) -> dict | None:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (ValueError, OSError):
-            return {}  # being written right now, or garbage: judged by age below
+        # The owner creates the file, then writes it: give it a moment.
+        for _ in range(20):
+            try:
+                return json.loads(self.path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                return None
+            except (ValueError, OSError):
+                time.sleep(0.01)
+        return {}  # garbage: judged by age below
 
     def _stale(self, owner: dict) -> bool:
         if not owner:

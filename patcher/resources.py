@@ -6,7 +6,6 @@ $PATCHER_PATCHES_DIR points at another catalog (for patch authors).
 """
 
 import os
-from importlib import resources
 from pathlib import Path
 
 ENV_PATCHES_DIR = "PATCHER_PATCHES_DIR"
@@ -17,7 +16,8 @@ def _data_dir(name: str) -> Path:
     in_repo = _REPO / name
     if (in_repo / ".patcher-data").exists():
         return in_repo
-    return Path(str(resources.files(f"patcher._data.{name}")))
+    # Installed from a wheel: the data sits beside the package's modules.
+    return Path(__file__).resolve().parent / "_data" / name
 
 
 def patches_dir() -> Path:

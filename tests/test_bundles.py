@@ -44,6 +44,9 @@ def test_node_check_catches_what_tree_sitter_cannot():
     with pytest.raises(Refused, match="out/main.js: node --check rejects the patched file .*SyntaxError: Identifier 'a' has already been declared"):
         bundles.node_check([good, bad])
     assert bundles.node_check([good]) is True
+    # An original node already rejects is reported as such, not blamed on the patch.
+    with pytest.raises(Refused, match="out/main.js: node --check rejects the original file already"):
+        bundles.node_check([bad], {"out/main.js": b'import{a}from"x";let a=2;'})
     # The same CommonJS code checked as a module fails: the mode matters.
     with pytest.raises(Refused):
         bundles.node_check([(b'"use strict";return 1;', "commonjs", "x.js"), (b"return 1;", "module", "y.js")])

@@ -123,8 +123,10 @@ def test_without_gotest_bom_the_original_binary_prints_the_same(applied, tmp_pat
 
 def test_the_writers_own_go_tests_pass(applied):
     """The patch ships Go tests for its writer (random splits, newline flush, timer, invalid bytes)."""
-    out = subprocess.run([str(applied.go), "test", "-count=1", "-overlay", str(applied.overlay), "cmd/go/internal/test",
-                          "-run", "PatcherUTF8", "-v"], cwd=applied.root / "src", capture_output=True, env=go_env())
+    # -vet=off: go1.21's vet does not see files an overlay adds (fixed in later releases).
+    out = subprocess.run([str(applied.go), "test", "-count=1", "-vet=off", "-overlay", str(applied.overlay),
+                          "cmd/go/internal/test", "-run", "PatcherUTF8", "-v"], cwd=applied.root / "src",
+                         capture_output=True, env=go_env())
     assert out.returncode == 0, out.stdout.decode(errors="replace")[-2000:]
     assert out.stdout.count(b"--- PASS: TestPatcherUTF8") == 6
 

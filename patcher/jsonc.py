@@ -1,0 +1,161 @@
+"""JSON with comments and trailing commas (VS Code's settings.json), edited
+structurally without disturbing the user's formatting.
+
+Parsed by tree-sitter's JavaScript grammar, whose object literals are a
+superset of JSONC, as the expression `(<file>)`: offsets are shifted back by
+the one byte of the opening parenthesis.  Members are set by replacing a
+value's span or inserting a new member after the last one, in the file's own
+indentation, comma style and line endings.  `load` reads JSONC into Python
+values so a result can be checked to mean exactly what was intended.
+"""
+
+import json
+import re
+
+from patcher import syntax
+from patcher.errors import Refused
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class Doc:
+    """A JSONC document and the edits planned on it."""
+
+    def __init__(self, data: bytes, label: str):
+        self.data, self.label = data, label
+        self.bom = len(_BOM) if data.startswith(_BOM) else 0
+        self.newline = b"\r\n" if b"\r\n" in data else b"\n"
+        body = data[self.bom:]
+        tree = syntax.parse("javascript", b"(" + body + b"\n)")
+        if tree.root_node.has_error:
+            raise Refused(f"{label}: not valid JSON with comments ({syntax.describe_error(syntax.first_error(tree))})")
+        expr = tree.root_node.named_children[0] if tree.root_node.named_child_count == 1 else None
+        inner = expr.named_children[0] if expr is not None and expr.type == "expression_statement" else None
+        obj = inner.named_children[-1] if inner is not None and inner.type == "parenthesized_expression" else None
+        if obj is None or obj.type != "object":
+            raise Refused(f"{label}: the top level is not an object")
+        self.root = obj
+        self.unit = self._indent_unit()
+
+    # byte offsets in the real file
+    def start(self, node) -> int:
+        return node.start_byte - 1 + self.bom
+
+    def end(self, node) -> int:
+        return node.end_byte - 1 + self.bom
+
+    def _indent_unit(self) -> bytes:
+        """The file's indentation step: that of its first indented line inside the top object."""
+        inside = self.data[self.start(self.root) + 1:self.end(self.root) - 1]
+        for line in inside.split(b"\n"):
+            stripped = line.lstrip(b" \t")
+            if stripped.strip() and len(stripped) < len(line):
+                return line[:len(line) - len(stripped)]
+        return b"\t"
+
+    def pairs(self, obj) -> list:
+        return [c for c in obj.named_children if c.type == "pair"]
+
+    def key(self, pair) -> str:
+        k = pair.child_by_field_name("key")
+        text = self.data[self.start(k):self.end(k)].decode("utf-8")
+        return json.loads(text) if text.startswith('"') else text
+
+    def member(self, obj, key: str):
+        return next((p for p in self.pairs(obj) if self.key(p) == key), None)
+
+
+def _render(value, unit: bytes, depth: int, newline: bytes) -> bytes:
+    text = json.dumps(value, indent="\t", ensure_ascii=False).encode("utf-8")
+    lines = text.split(b"\n")
+    indent = unit * depth
+    return newline.join([lines[0]] + [indent + ln.replace(b"\t", unit) for ln in lines[1:]])
+
+
+def set_members(data: bytes, members: list[tuple[list[str], object]], label: str) -> bytes:
+    """data with each (key path, value) set: an existing member's value is
+    replaced, a missing one is added at the end of its object (objects on
+    the path are created as needed)."""
+    for path, value in members:
+        data = _set_one(data, path, value, label)
+    return data
+
+
+def _set_one(data: bytes, path: list[str], value, label: str) -> bytes:
+    doc = Doc(data, label)
+    obj, depth = doc.root, 1
+    for i, key in enumerate(path):
+        pair = doc.member(obj, key)
+        rest = path[i + 1:]
+        wanted = value
+        for k in reversed(rest):
+            wanted = {k: wanted}
+        if pair is None:
+            return _insert(doc, obj, depth, key, wanted)
+        node = pair.child_by_field_name("value")
+        if not rest or node.type != "object":
+            text = _render(wanted, doc.unit, depth, doc.newline)
+            return data[:doc.start(node)] + text + data[doc.end(node):]
+        obj, depth = node, depth + 1
+    return data  # pragma: no cover
+
+
+def _insert(doc: Doc, obj, depth: int, key: str, value) -> bytes:
+    data, nl = doc.data, doc.newline
+    member = json.dumps(key, ensure_ascii=False).encode("utf-8") + b": " + _render(value, doc.unit, depth, nl)
+    pairs = doc.pairs(obj)
+    close = doc.end(obj) - 1  # the closing brace
+    if not pairs:
+        opening = doc.start(obj) + 1
+        inside = data[opening:close]
+        outer = doc.unit * (depth - 1)
+        if inside.strip() == b"":
+            return data[:opening] + nl + doc.unit * depth + member + nl + outer + data[close:]
+        # Only comments inside: add after them.
+        return data[:close].rstrip() + nl + doc.unit * depth + member + nl + outer + data[close:]
+    last = pairs[-1]
+    after = doc.end(last)
+    rest = data[after:close]
+    trailing_comma = rest.lstrip().startswith(b",")
+    # A comment on the last member's line stays with it.
+    line_end = data.find(b"\n", after, close)
+    insert_at = (line_end if line_end != -1 else close)
+    if data[insert_at - 1:insert_at] == b"\r":
+        insert_at -= 1
+    if rest[:max(0, (line_end - after) if line_end != -1 else 0)].strip(b" \t,\r") and not trailing_comma:
+        # Something other than a comment follows on the line: insert right after the member.
+        insert_at = after
+    if trailing_comma:
+        comma_at = after + rest.index(b",") + 1
+        insert_at = max(insert_at, comma_at)
+        return data[:insert_at] + nl + doc.unit * depth + member + b"," + data[insert_at:]
+    head = data[:after] + b"," + data[after:insert_at]
+    return head + nl + doc.unit * depth + member + data[insert_at:]
+
+
+def load(data: bytes, label: str):
+    """JSONC -> Python: comments and trailing commas removed, then json."""
+    text = data.decode("utf-8-sig")
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j == -1 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j == -1 else j + 2
+        else:
+            out.append(c)
+            i += 1
+    plain = re.sub(r",(\s*[}\]])", r"\1", "".join(out))
+    try:
+        return json.loads(plain) if plain.strip() else {}
+    except ValueError as exc:
+        raise Refused(f"{label}: not valid JSON with comments ({exc})") from None

@@ -1,0 +1,70 @@
+"""Two patcher runs on one target at once; a lock left by a killed run."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import bundlegen
+import crashkit
+from conftest import REPO, run_patcher
+from patcher.statedir import target_state_dir
+
+
+def start(*args):
+    return subprocess.Popen([sys.executable, "-m", "patcher", *map(str, args)], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+@pytest.fixture
+def app(tmp_path):
+    return bundlegen.make_app(tmp_path / "Cursor", shape="esm", winpty=True, esm_bytes=400_000)
+
+
+def patched_once(app, state):
+    main = (app / "out/main.js").read_bytes()
+    return main.count(b"patcher: cursor/spawn-env-hook@1.") == 1 and \
+        json.loads(run_patcher("status", "--cursor", app, "--state-dir", state, "--json", check=True).stdout)
+
+
+def test_two_applies_at_once_the_second_waits_and_finds_it_done(app, tmp_path):
+    state = tmp_path / "state"
+    runs = [start("apply", "--cursor", app, "--state-dir", state, "--wait", "60") for _ in range(2)]
+    outs = [r.communicate(timeout=120) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outs
+    messages = sorted(o[0].split(" ", 1)[0] for o in outs)
+    assert messages == ["already", "applied"], outs
+    st = patched_once(app, state)
+    assert {p["state"] for p in st["patches"]} == {"applied"}
+
+
+def test_two_applies_at_once_without_waiting_one_gives_up_cleanly(app, tmp_path):
+    state = tmp_path / "state"
+    runs = [start("apply", "--cursor", app, "--state-dir", state, "--wait", "0") for _ in range(2)]
+    outs = [r.communicate(timeout=120) for r in runs]
+    codes = sorted(r.returncode for r in runs)
+    if codes == [0, 0]:
+        pytest.skip("the two runs did not overlap on this machine")
+    assert codes == [0, 1], outs
+    loser = next(o for r, o in zip(runs, outs) if r.returncode == 1)
+    assert loser[1].startswith(f"patcher: editor {app} is locked by another patcher run (pid ")
+    assert loser[1].rstrip().endswith("wait for it to finish or remove " + str(target_state_dir(state, "cursor", app) / "lock")
+                                      + " if that process is gone")
+    assert patched_once(app, state)
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="needs strace")
+def test_a_stale_lock_of_a_killed_run_is_cleared(app, tmp_path):
+    state = tmp_path / "state"
+    lock = target_state_dir(state, "cursor", app) / "lock"
+    # Killed while holding the lock (before its first rename: the first backup).
+    crashkit.kill_before_rename([sys.executable, "-m", "patcher", "apply", "--cursor", str(app), "--state-dir", str(state)], 1)
+    owner = json.loads(lock.read_text())
+    assert owner["pid"] and not os.path.exists(f"/proc/{owner['pid']}")
+    proc = run_patcher("apply", "--cursor", app, "--state-dir", state, "--wait", "0", check=True)
+    assert proc.stdout.startswith("applied")
+    assert not lock.exists()
+    assert patched_once(app, state)
