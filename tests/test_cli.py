@@ -40,8 +40,9 @@ def test_list_names_refs_targets_and_releases():
     assert "go/test-output-utf8@1  [go; go1.21–go1.27]" in out
     assert "edits src/cmd/go/internal/test/test.go" in out
     assert "GOTEST_BOM" in out and "GOTEST_UTF8" in out
-    rows = json.loads(run_patcher("list", "--json", check=True).stdout)
-    bom = next(r for r in rows if r["ref"] == "go/testmain-bom@1")
+    doc = json.loads(run_patcher("list", "--json", check=True).stdout)
+    assert doc["schema"] == 1
+    bom = next(r for r in doc["patches"] if r["ref"] == "go/testmain-bom@1")
     assert bom["target"] == "go" and bom["releases"][0] == "1.21" and len(bom["content_sha256"]) == 64
     assert bom["files"] == ["src/cmd/go/internal/load/test.go", "src/cmd/go/internal/test/test.go"]
 
@@ -70,3 +71,10 @@ def test_ci_runs_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in readme.split("\n## ", 1)[0], "README opens with the test command"
     assert "make test" in ci
+
+
+def test_shell_completion_as_documented():
+    proc = run_patcher("apply", env={"_PATCHER_COMPLETE": "bash_complete", "COMP_WORDS": "patcher apply --cur", "COMP_CWORD": "2"})
+    assert proc.stdout.split() == ["plain,--cursor"]
+    script = run_patcher(env={"_PATCHER_COMPLETE": "bash_source"}).stdout
+    assert "_patcher_completion()" in script and "complete -o nosort -F _patcher_completion patcher" in script

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
+import json
+
 from patcher.catalog import Catalog
-from patcher.engine import apply_patches
+from patcher.engine import EngineResult, FileResult, apply_patches
+from patcher.pwshtarget import add_block
+from patcher.settingstarget import apply_members, wanted_members
 from patcher.errors import PatcherError
 
 CASES = [(p, case) for p in Catalog().all() for case in sorted((p.directory / "tests").glob("*")) if case.is_dir()]
@@ -22,8 +26,21 @@ ROLES = {"@main": "out/main.js", "@ptyhost": "out/vs/platform/terminal/node/ptyH
 
 
 def run_case(patch, case: Path):
+    """The patch applied alone to the case's before/ files, by its target kind."""
     before = case / "before"
-    return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: ROLES.get(f, f), lambda rel: rel)
+    kind = patch.manifest.target
+    if kind in ("go", "cursor"):
+        return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: ROLES.get(f, f), lambda rel: rel)
+    result = EngineResult()
+    (path,) = [p for p in before.iterdir() if p.is_file()]
+    original = path.read_bytes()
+    if kind == "settings":
+        env = json.loads((case / "env.json").read_text()) if (case / "env.json").exists() else {}
+        new = apply_members(original, wanted_members(patch, env), path.name)
+    else:
+        new = add_block(original, patch.ref, patch.manifest.block, path.name)
+    result.files[path.name] = FileResult(path.name, kind, original, new, [patch.ref])
+    return result
 
 
 def test_every_patch_has_cases():

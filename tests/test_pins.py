@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from patcher.catalog import Catalog
@@ -46,8 +48,8 @@ def test_the_repository_lock_file_matches_the_catalog():
     cat = Catalog()
     locked = read_lock(REPO / "patcher.lock")
     makefile = (REPO / "Makefile").read_text()
-    cursor_pins = next(ln.split(":=", 1)[1].split() for ln in makefile.splitlines() if ln.startswith("CURSOR_PATCHES :="))
-    assert sorted(locked) == sorted(read_makefile_pins(REPO / "Makefile") + cursor_pins)
+    pins = [ref for ln in makefile.splitlines() if re.match(r"^[A-Z_]*PATCHES :=", ln) for ref in ln.split(":=", 1)[1].split()]
+    assert len(pins) == 6 and sorted(locked) == sorted(pins)
     for ref, digest in locked.items():
         assert cat.get(ref).content_sha256 == digest, f"{ref} changed: bump its version or run `make lock`"
 

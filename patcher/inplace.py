@@ -1,0 +1,291 @@
+"""Targets whose files are edited in place: an editor's bundles, a
+settings.json, a PowerShell profile.
+
+Every apply starts from the original bytes (from the backup when a file is
+currently patched), so applying again replaces earlier edits instead of
+stacking them, and a file no patch touches any more is put back.  A file
+that does not exist yet may be created (revert deletes it again, with any
+directory apply had to create).  Subclasses say where the files are and
+what the patches make of them (`compute`), and may validate the result.
+"""
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from patcher import transaction
+from patcher.atomicio import BackupStore, ensure_writable_dir
+from patcher.catalog import Catalog, Patch
+from patcher.diffs import unified
+from patcher.errors import Refused
+from patcher.hashing import sha256_bytes, sha256_file_or_none
+from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
+from patcher.lock import TargetLock
+from patcher.runner import Prepared, apply_targets
+from patcher.statedir import target_state_dir
+from patcher.treepaths import inside
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Plan:
+    env: dict[str, str]
+    originals: dict[str, bytes | None] = field(default_factory=dict)  # rel -> bytes apply starts from (None: absent)
+    current: dict[str, bytes | None] = field(default_factory=dict)  # rel -> bytes on disk now
+    desired: dict[str, bytes | None] = field(default_factory=dict)  # rel -> bytes after this apply
+    backups_of: dict[str, str] = field(default_factory=dict)  # rel -> backup digest of the original
+    patched_by: dict[str, list[str]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)  # what the message says about the result
+
+    def changes(self) -> list[str]:
+        return sorted(rel for rel in self.desired if self.desired[rel] != self.current.get(rel))
+
+
+class InPlaceTarget:
+    KIND = ""
+    NAME = ""  # how messages name the target, e.g. "editor"
+    MARK: bytes | None = None  # bytes only a patched file contains (to spot a patched file without journal)
+    RESTORE_ADVICE = "restore the original file to undo them"
+    USES_ENV = True  # whether --env values mean something to this target's patches
+
+    def __init__(self, root: Path, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
+        self.root = root
+        self.state_base = state_dir
+        self.say = say
+        self.lock_wait = lock_wait
+
+    # -- for subclasses ---------------------------------------------------
+    def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
+        raise NotImplementedError
+
+    def check_writable(self, rels: list[str], force: bool) -> None:
+        for directory in sorted({self.path(rel).parent for rel in rels}):
+            existing = directory
+            while not existing.exists():
+                existing = existing.parent
+            ensure_writable_dir(existing)
+
+    def marked_file(self) -> str | None:
+        """The file to look for MARK in when there is no journal."""
+        return None
+
+    # -- files ------------------------------------------------------------
+    def path(self, rel: str) -> Path:
+        return Path(self.root, *rel.split("/"))
+
+    def label(self, rel: str) -> str:
+        return str(self.path(rel))
+
+    def read(self, rel: str, missing_ok: bool = False) -> bytes | None:
+        rel = inside(self.root, rel)
+        try:
+            return self.path(rel).read_bytes()
+        except FileNotFoundError:
+            if missing_ok:
+                return None
+            raise Refused(f"{self.label(rel)}: missing") from None
+        except OSError as exc:
+            raise Refused(f"{self.label(rel)}: cannot read ({exc.strerror})") from None
+
+    def original(self, rel: str, prev: JournalData | None, backups: BackupStore | None, plan: Plan,
+                 missing_ok: bool = False) -> bytes | None:
+        """The bytes apply starts from: the backup of the original when the
+        file is currently patched, else the file as it is now."""
+        if rel in plan.originals:
+            return plan.originals[rel]
+        cur = self.read(rel, missing_ok)
+        plan.current[rel] = cur
+        rec = prev.file(rel) if prev else None
+        digest = sha256_bytes(cur) if cur is not None else None
+        if rec and digest == rec.post_sha256 and rec.pre_sha256 != rec.post_sha256:
+            original = backups.load(rec.pre_sha256) if rec.pre_sha256 else None
+            if rec.pre_sha256:
+                plan.backups_of[rel] = rec.pre_sha256
+        else:
+            if rec and digest != rec.pre_sha256:
+                self.say(f"note: {self.label(rel)} changed since the last apply (updated?); patching the new version")
+            original = cur
+        if not prev and self.MARK and original is not None and self.MARK in original:
+            raise Refused(f"{self.label(rel)}: already contains patcher's changes but there is no journal for {self.root} "
+                          f"(state directory deleted, or another --state-dir?); {self.RESTORE_ADVICE}, or use that state directory")
+        plan.originals[rel] = original
+        return original
+
+    # -- state ------------------------------------------------------------
+    def _tdir(self, create: bool = True) -> Path:
+        return target_state_dir(self.state_base, self.KIND, self.root, create=create)
+
+    def _open_state(self):
+        tdir = self._tdir()
+        return tdir, Journal(tdir), BackupStore(tdir / "backups")
+
+    def lock(self) -> TargetLock:
+        return TargetLock(self._tdir(), f"{self.NAME} {self.root}", wait=self.lock_wait)
+
+    def _recover(self, journal: Journal, backups: BackupStore) -> None:
+        done = transaction.recover(self.root, backups, journal, self.state_base)
+        if done:
+            self.say(f"note: {done} on {self.root} (a previous run was interrupted)")
+
+    # -- planning ---------------------------------------------------------
+    def make_plan(self, patches: list[Patch], env: dict | None, prev: JournalData | None,
+                  backups: BackupStore | None) -> Plan:
+        if not patches:
+            raise Refused(f"no {self.KIND} patch selected")
+        if not self.USES_ENV:
+            env = {}
+        elif env is None:
+            env = dict(prev.options.get("env", {})) if prev else {}
+        plan = Plan(env)
+        self.compute(plan, patches, prev, backups)
+        # Files patched before but not by this run go back to the original.
+        for rec in (prev.files if prev else []):
+            if rec.path not in plan.desired:
+                plan.desired[rec.path] = self.original(rec.path, prev, backups, plan, missing_ok=True)
+        return plan
+
+    def dry_run(self, patches: list[Patch], env: dict | None) -> str:
+        tdir = self._tdir(create=False)
+        prev = Journal(tdir).load() if tdir.exists() else None
+        plan = self.make_plan(patches, env, prev, BackupStore(tdir / "backups"))
+        for ref, why in plan.skipped.items():
+            self.say(f"{ref}: {why}")
+        return "".join(unified(rel, plan.current.get(rel), plan.desired[rel]) for rel in plan.changes())
+
+    # -- apply ------------------------------------------------------------
+    def use(self, patches: list[Patch], force: bool, env: dict | None = None):
+        self._patches, self._force, self._env = patches, force, env
+        return self
+
+    def apply(self, patches: list[Patch], force: bool = False, env: dict | None = None) -> str:
+        return apply_targets([self.use(patches, force, env)], self.state_base)[0]
+
+    def prepare(self) -> Prepared:
+        tdir, journal, backups = self._open_state()
+        self._recover(journal, backups)
+        prev = journal.load()
+        plan = self.make_plan(self._patches, self._env, prev, backups)
+        skipped = "".join(f"; {ref}: {why}" for ref, why in plan.skipped.items())
+        changes = plan.changes()
+        applied = [p for p in self._patches if p.ref not in plan.skipped]
+        if not changes:
+            if not plan.patched_by and not prev:
+                return Prepared(self.root, backups, journal, None, [], f"nothing to apply to {self.root}{skipped}")
+            return Prepared(self.root, backups, journal, None, [],
+                            f"already applied to {self.root}: {', '.join(p.ref for p in applied)}{skipped}")
+        self.check_writable(changes, self._force)
+        created = self._create_dirs(changes)
+        files, pairs = [], []
+        for rel in sorted(plan.desired):
+            original, desired = plan.originals[rel], plan.desired[rel]
+            rec = FileRecord(rel, "inplace", sha256_bytes(original) if original is not None else None,
+                             sha256_bytes(desired) if desired is not None else None,
+                             backup=plan.backups_of.get(rel), patches=plan.patched_by.get(rel, []))
+            files.append(rec)
+            if rel in changes:
+                if desired is None:
+                    raise Refused(f"{self.label(rel)}: internal error: asked to delete a file")  # pragma: no cover
+                pairs.append((rec, desired))
+        created_before = prev.options.get("created_dirs", []) if prev else []
+        data = JournalData(kind=self.KIND, root=str(self.root), phase=APPLIED,
+                           patches=[PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in applied],
+                           files=files, options={"env": plan.env, "skipped": plan.skipped,
+                                                 "created_dirs": created_before + created},
+                           previous=prev.to_json() if prev else None)
+        what = "; ".join(plan.summary) or "originals restored"
+        message = f"applied {', '.join(p.ref for p in applied) or 'nothing'} to {self.root}: {what}{skipped}"
+        return Prepared(self.root, backups, journal, data, pairs, message,
+                        on_abort=lambda: self._remove_dirs(created))
+
+    def _create_dirs(self, rels: list[str]) -> list[str]:
+        """Create missing folders for new files (the target's own folder may be
+        one of them); returns them as absolute paths, for revert."""
+        created = []
+        for rel in rels:
+            missing = []
+            d = self.path(rel).parent
+            while not d.exists():
+                missing.append(d)
+                d = d.parent
+            for m in reversed(missing):
+                m.mkdir()
+                created.append(str(m))
+        return created
+
+    def _remove_dirs(self, paths: list[str]) -> None:
+        for path in sorted(paths, key=lambda p: len(Path(p).parts), reverse=True):
+            try:
+                Path(path).rmdir()
+            except OSError:
+                pass  # not empty (the user put something there) or already gone
+
+    # -- revert -----------------------------------------------------------
+    def revert(self, force: bool) -> str:
+        tdir = self._tdir(create=False)
+        if not tdir.exists():
+            return self._nothing_to_revert(tdir / "journal.json")
+        tdir, journal, backups = self._open_state()
+        with self.lock():
+            self._recover(journal, backups)
+            data = journal.load()
+            if data is None:
+                return self._nothing_to_revert(journal.path)
+            restored = transaction.revert(self.root, backups, journal, data, force)
+            self._remove_dirs(data.options.get("created_dirs", []))
+            shutil.rmtree(tdir / "backups", ignore_errors=True)
+            return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: {len(restored)} files restored"
+
+    def _nothing_to_revert(self, journal_path: Path) -> str:
+        rel = None
+        try:
+            rel = self.marked_file()
+            data = self.read(rel, missing_ok=True) if rel else None
+        except Refused:
+            data = None
+        if data is not None and self.MARK and self.MARK in data:
+            raise Refused(f"{self.label(rel)}: has patcher's changes but {journal_path} has no record of them "
+                          f"(state directory deleted, or another --state-dir?); {self.RESTORE_ADVICE}")
+        return f"nothing to revert on {self.root}: no patch applied"
+
+    # -- status -----------------------------------------------------------
+    def status(self, catalog: Catalog) -> dict:
+        tdir = self._tdir(create=False)
+        journal = Journal(tdir)
+        data = journal.load() if tdir.exists() else None
+        backups = BackupStore(tdir / "backups")
+        report = {"schema": 1, "target": self.KIND, "root": str(self.root), "release": None, "overlay": None,
+                  "journal": str(journal.path) if data else None,
+                  "env": (data.options.get("env", {}) if data else {}), "patches": [], "files": []}
+        states = {}
+        for f in (data.files if data else []):
+            actual = sha256_file_or_none(self.path(f.path))
+            report["files"].append({"path": f.path, "role": f.role, "expected_sha256": f.post_sha256, "actual_sha256": actual,
+                                    "original_sha256": f.pre_sha256, "patches": f.patches})
+            states[f.path] = actual
+        applied = {p.ref: p for p in data.patches} if data else {}
+        skipped = data.options.get("skipped", {}) if data else {}
+        for ref in sorted(set(applied) | set(skipped) | {p.ref for p in catalog.for_target(self.KIND)}):
+            state, reason = "not applied", ""
+            if ref in skipped:
+                state, reason = "not applicable", skipped[ref]
+            elif ref in applied and data.phase != APPLIED:
+                state, reason = "broken", f"interrupted run (journal phase {data.phase}); the next apply or revert recovers"
+            elif ref in applied:
+                state, reason = "applied", ""
+                for f in (f for f in data.files if ref in f.patches):
+                    if states[f.path] == f.post_sha256:
+                        if f.pre_sha256 and not backups.has(f.pre_sha256):
+                            state, reason = "broken", f"the backup of {f.path} is missing: revert cannot restore it"
+                        continue
+                    if states[f.path] == f.pre_sha256:
+                        state, reason = "not applied", f"{self.label(f.path)} is the original again"
+                    else:
+                        state, reason = "drifted", f"{self.label(f.path)} changed since apply (updated?): run apply again"
+                    break
+            report["patches"].append({"ref": ref, "id": ref.split("@")[0], "version": int(ref.split("@")[1]),
+                                      "state": state, "reason": reason,
+                                      "content_sha256": applied[ref].content_sha256 if ref in applied else None})
+        return report
