@@ -115,11 +115,10 @@ def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, 
     chosen = [(kind, t, *selected[kind]) for kind, t in targets]
     if dry_run:
         for kind, target, patches, source in chosen:
-            diff = target.dry_run(patches, force) if kind == "go" else target.dry_run(patches, env)
-            click.echo(diff, nl=False)
+            click.echo(target.dry_run(patches, force, env), nl=False)
             _say(f"dry run: {', '.join(p.ref for p in patches)} ({source}); nothing changed")
         return
-    runnable = [t.use(p, force) if k == "go" else t.use(p, force, env) for k, t, p, _ in chosen]
+    runnable = [t.use(p, force, env) for _, t, p, _ in chosen]
     try:
         messages = apply_targets(runnable, resolve_state_dir(state_dir))
     finally:

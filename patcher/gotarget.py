@@ -130,14 +130,15 @@ class GoTarget:
                 shutil.rmtree(tdir / name)
 
     # -- apply -----------------------------------------------------------
-    def dry_run(self, patches: list[Patch], force: bool) -> str:
+    def dry_run(self, patches: list[Patch], force: bool, env: dict | None = None) -> str:
         return make_plan(self.goroot, patches, force).diff()
 
     def lock(self) -> TargetLock:
         return self._lock(self._tdir())
 
-    def use(self, patches: list[Patch], force: bool) -> "GoTarget":
-        """Say what the next prepare() applies (runner.Target protocol)."""
+    def use(self, patches: list[Patch], force: bool, env: dict | None = None) -> "GoTarget":
+        """Say what the next prepare() applies (runner.Target protocol); Go
+        patches take no --env."""
         self._patches, self._force = patches, force
         return self
 

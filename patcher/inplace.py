@@ -147,7 +147,7 @@ class InPlaceTarget:
                 plan.desired[rec.path] = self.original(rec.path, prev, backups, plan, missing_ok=True)
         return plan
 
-    def dry_run(self, patches: list[Patch], env: dict | None) -> str:
+    def dry_run(self, patches: list[Patch], force: bool, env: dict | None) -> str:
         tdir = self._tdir(create=False)
         prev = Journal(tdir).load() if tdir.exists() else None
         plan = self.make_plan(patches, env, prev, BackupStore(tdir / "backups"))

@@ -128,3 +128,24 @@ def replace_file(path: Path, data: bytes) -> None:
     """Change a file of a cloned GOROOT without touching the cache it is linked to."""
     path.unlink()
     path.write_bytes(data)
+
+
+class read_only_mount:
+    """A real read-only file system (EROFS): a tmpfs filled while writable,
+    then remounted read-only.  Needs root (CI runs as root); skips otherwise."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def __enter__(self):
+        self.path.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(self.path)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+        return self
+
+    def make_read_only(self):
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+
+    def __exit__(self, *exc):
+        subprocess.run(["umount", "-l", str(self.path)], check=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import bundlegen
-from conftest import GO_VERSION, read_only, replace_file, run_patcher, tree_digest
+from conftest import GO_VERSION, read_only, read_only_mount, replace_file, run_patcher, tree_digest
 
 
 def expect(proc, status: int, message: str):
@@ -156,7 +156,18 @@ def test_paths_with_spaces_and_cjk(tmp_path):
     assert same()
 
 
-def test_target_on_a_read_only_file_system(app, tmp_path):
+def test_target_on_a_read_only_file_system(tmp_path):
+    with read_only_mount(tmp_path / "mnt") as mnt:
+        app = bundlegen.make_app(mnt.path / "Cursor", shape="cjs", winpty=True)
+        mnt.make_read_only()
+        same = unchanged(app)
+        proc = run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s")
+        expect(proc, 1, f"{app}: read-only file system (AppImage, mounted image or signed app bundle?); "
+                        "copy the installation somewhere writable first")
+        assert same()
+
+
+def test_read_only_install_without_permission(app, tmp_path):
     same = unchanged(app)
     with read_only(app / "out"):
         proc = run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s")
