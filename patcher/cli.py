@@ -9,8 +9,6 @@ stderr (`patcher: <reason>`) and a documented exit status:
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -202,25 +200,8 @@ def doctor(go_src, cursor, as_json, state_dir):
     Without --go-src, the GOROOT of the go on PATH is checked.  Exit status 1
     when a problem was found.
     """
-    catalog, env, findings = Catalog(), dict(os.environ), []
-    if not go_src and shutil.which("go"):
-        try:
-            go_src = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, timeout=60,
-                                    env=dict(env, GOTOOLCHAIN="local")).stdout.strip() or None
-        except (OSError, subprocess.TimeoutExpired):
-            go_src = None
-    if go_src:
-        target = _go_target(go_src, state_dir)
-        root = target.goroot.root
-        findings += [checks.check_go_on_path(root, env), checks.check_go_env_goroot(root, env),
-                     checks.check_gotoolchain(root, target.goroot.version, Path.cwd(), env)]
-        findings += checks.check_patch_states(target.status(catalog), "--go-src")
-        findings.append(checks.check_writable(root / "bin", f"{root / 'bin'}"))
-    if cursor:
-        target = _cursor_target(cursor, state_dir)
-        findings += checks.check_patch_states(target.status(catalog), "--cursor")
-        findings.append(checks.check_writable(target.app / "out", f"{target.app / 'out'}"))
-    findings.append(checks.check_codepage(checks.console_output_codepage()))
+    state = resolve_state_dir(state_dir)
+    findings = checks.diagnose(go_src, cursor, state, Catalog(), dict(os.environ), Path.cwd(), say=_say)
     ok, problems = checks.findings_summary(findings)
     if as_json:
         click.echo(json.dumps({"schema": 1, "ok": problems == 0, "findings": [f.to_json() for f in findings]},

@@ -104,12 +104,11 @@ def check_go_env_goroot(goroot: Path, env: dict) -> Finding:
     found = shutil.which("go", path=env.get("PATH", ""))
     if not found:
         return Finding("goroot-mismatch", True, "no go on PATH to ask for its GOROOT")
-    try:
-        out = subprocess.run([found, "env", "GOROOT"], capture_output=True, text=True, timeout=60,
-                             env=dict(env, GOTOOLCHAIN="local")).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return Finding("goroot-mismatch", False, f"cannot run {found} env GOROOT", str(exc), "check that Go is installed correctly")
-    if out and os.path.realpath(out) != os.path.realpath(goroot):
+    out = go_root_on_path(env)
+    if out is None:
+        return Finding("goroot-mismatch", False, f"`{found} env GOROOT` gives nothing", "that go does not run properly",
+                       "check that Go is installed correctly")
+    if os.path.realpath(out) != os.path.realpath(goroot):
         return Finding("goroot-mismatch", False, f"`go env GOROOT` is {out}, not {goroot}",
                        "the go on PATH uses another Go installation (or GOROOT is set in the environment)",
                        f"unset GOROOT, or patch that one: patcher apply --go-src {q(out)}")
@@ -172,3 +171,39 @@ def findings_summary(findings: list[Finding]) -> tuple[int, int]:
     problems = sum(not f.ok for f in findings)
     return len(findings) - problems, problems
 
+
+
+def go_root_on_path(env: dict) -> str | None:
+    """`go env GOROOT` of the go on PATH, if there is one."""
+    found = shutil.which("go", path=env.get("PATH", ""))
+    if not found:
+        return None
+    try:
+        out = subprocess.run([found, "env", "GOROOT"], capture_output=True, text=True, timeout=60,
+                             env=dict(env, GOTOOLCHAIN="local"))
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def diagnose(go_src, cursor, state_dir: Path, catalog, env: dict, cwd: Path, say=lambda s: None) -> list[Finding]:
+    """Every check that applies to the targets given (without --go-src, the
+    GOROOT of the go on PATH), the console code page last."""
+    from patcher.cursortarget import CursorTarget
+    from patcher.gotarget import GoTarget
+
+    findings = []
+    go_src = go_src or go_root_on_path(env)
+    if go_src:
+        target = GoTarget(go_src, state_dir, say=say)
+        root = target.goroot.root
+        findings += [check_go_on_path(root, env), check_go_env_goroot(root, env),
+                     check_gotoolchain(root, target.goroot.version, cwd, env)]
+        findings += check_patch_states(target.status(catalog), "--go-src")
+        findings.append(check_writable(root / "bin", f"{root / 'bin'}"))
+    if cursor:
+        target = CursorTarget(cursor, state_dir, say=say)
+        findings += check_patch_states(target.status(catalog), "--cursor")
+        findings.append(check_writable(target.app / "out", f"{target.app / 'out'}"))
+    findings.append(check_codepage(console_output_codepage()))
+    return findings
