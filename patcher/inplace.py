@@ -236,7 +236,8 @@ class InPlaceTarget:
             restored = transaction.revert(self.root, backups, journal, data, force)
             self._remove_dirs(data.options.get("created_dirs", []))
             shutil.rmtree(tdir / "backups", ignore_errors=True)
-            return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: {len(restored)} files restored"
+            names = ", ".join(restored) if restored else "nothing (files already as before)"
+            return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: restored {names}"
 
     def _nothing_to_revert(self, journal_path: Path) -> str:
         rel = None
