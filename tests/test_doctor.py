@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import bundlegen
-from conftest import GO_VERSION, run_patcher
+from conftest import GO_VERSION, read_only, run_patcher
 from patcher import doctor
 
 
@@ -21,6 +21,17 @@ def test_go_mod_asking_for_a_newer_go_with_gotoolchain_auto(tmp_path):
     assert doctor.check_gotoolchain(Path("/nonexistent"), "go1.25.5", tmp_path, {"GOTOOLCHAIN": "local"}).ok
     (tmp_path / "go.mod").write_text("module x\n\ngo 1.22.3\n")
     assert doctor.check_gotoolchain(Path("/nonexistent"), "go1.25.5", tmp_path, {}).ok
+
+
+def test_read_only_install(tmp_path):
+    install = tmp_path / "Cursor 安装" / "out"
+    install.mkdir(parents=True)
+    assert doctor.check_writable(install, "the editor").ok
+    with read_only(install):
+        f = doctor.check_writable(install, "the editor")
+    assert not f.ok and f.title == "the editor is read-only"
+    assert str(install) in f.detail and "elevated prompt" in f.fix
+    assert sorted(os.listdir(install)) == []  # the probe leaves nothing behind
 
 
 def test_console_code_page():
