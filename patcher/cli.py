@@ -21,13 +21,11 @@ from patcher.catalog import Catalog
 from patcher.errors import EXIT_INTERNAL, EXIT_USAGE, PatcherError, UsageError
 from patcher.goroot import describe_lines
 from patcher.cursortarget import ROLES as CURSOR_ROLES
-from patcher.cursortarget import CursorTarget, parse_env
-from patcher.gotarget import GoTarget
-from patcher.pwshtarget import PwshTarget
-from patcher.settingstarget import SettingsTarget
+from patcher.cursortarget import parse_env
 from patcher.pins import LOCK_NAME, read_makefile_pins, select, write_lock
 from patcher.runner import apply_targets
 from patcher.statedir import resolve_state_dir
+from patcher.targets import TARGETS
 from patcher.ui import STATE_COLOURS, end_progress, paint, progress_printer
 
 
@@ -52,27 +50,15 @@ ps_profile_option = click.option("--ps-profile", "ps_profile", metavar="FILE|aut
 MISSING_TARGET = "missing --go-src, --cursor, --settings or --ps-profile: say what to work on"
 
 
-def _go_target(go_src, state_dir, lock_wait=0.0, progress=None) -> GoTarget:
-    return GoTarget(go_src, resolve_state_dir(state_dir), say=_say, progress=progress, lock_wait=lock_wait)
+def _given(go_src=None, cursor=None, settings=None, ps_profile=None) -> dict[str, str]:
+    """The targets named on the command line, by kind, in a fixed order."""
+    return {kind: arg for kind, arg in (("go", go_src), ("cursor", cursor), ("settings", settings), ("pwsh", ps_profile)) if arg}
 
 
-def _cursor_target(cursor, state_dir, lock_wait=0.0) -> CursorTarget:
-    return CursorTarget(cursor, resolve_state_dir(state_dir), say=_say, lock_wait=lock_wait)
-
-
-def _targets(state_dir, lock_wait=0.0, progress=None, go_src=None, cursor=None, settings=None, ps_profile=None):
-    """(kind, target) for every target named on the command line, in a fixed order."""
+def _targets(given: dict[str, str], state_dir, lock_wait=0.0, progress=None) -> list:
     state = resolve_state_dir(state_dir)
-    out = []
-    if go_src:
-        out.append(("go", _go_target(go_src, state_dir, lock_wait, progress)))
-    if cursor:
-        out.append(("cursor", _cursor_target(cursor, state_dir, lock_wait)))
-    if settings:
-        out.append(("settings", SettingsTarget(settings, state, say=_say, lock_wait=lock_wait)))
-    if ps_profile:
-        out.append(("pwsh", PwshTarget(ps_profile, state, say=_say, lock_wait=lock_wait)))
-    return out
+    extra = {"go": {"progress": progress}}
+    return [TARGETS[kind](arg, state, say=_say, lock_wait=lock_wait, **extra.get(kind, {})) for kind, arg in given.items()]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,7 +84,8 @@ def cli():
 @lock_wait_option
 def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, force, lock_file, state_dir, lock_wait):
     """Apply patches to every target given, as one transaction."""
-    if not any((go_src, cursor, settings, ps_profile)):
+    given = _given(go_src, cursor, settings, ps_profile)
+    if not given:
         if env_items:
             raise UsageError("--env needs --cursor or --settings (the variables are set by the editor hook or settings)")
         raise UsageError("missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
@@ -107,16 +94,14 @@ def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, 
     lock_path = Path(lock_file) if lock_file else None
     progress = None if dry_run else progress_printer()
     # The patch choice (pins, references) is checked before any target is read.
-    given = {"go": go_src, "cursor": cursor, "settings": settings, "pwsh": ps_profile}
-    selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path) for kind, arg in given.items() if arg}
-    targets = _targets(state_dir, lock_wait, progress, go_src, cursor, settings, ps_profile)
-    chosen = [(kind, t, *selected[kind]) for kind, t in targets]
+    selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path) for kind in given}
+    chosen = [(t, *selected[kind]) for kind, t in zip(given, _targets(given, state_dir, lock_wait, progress))]
     if dry_run:
-        for kind, target, patches, source in chosen:
+        for target, patches, source in chosen:
             click.echo(target.dry_run(patches, force, env), nl=False)
             _say(f"dry run: {', '.join(p.ref for p in patches)} ({source}); nothing changed")
         return
-    runnable = [t.use(p, force, env) for _, t, p, _ in chosen]
+    runnable = [t.use(p, force, env) for t, p, _ in chosen]
     try:
         messages = apply_targets(runnable, resolve_state_dir(state_dir))
     finally:
@@ -135,10 +120,10 @@ def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, 
 @lock_wait_option
 def revert(go_src, cursor, settings, ps_profile, force, state_dir, lock_wait):
     """Undo everything apply did, byte for byte."""
-    targets = _targets(state_dir, lock_wait, None, go_src, cursor, settings, ps_profile)
-    if not targets:
+    given = _given(go_src, cursor, settings, ps_profile)
+    if not given:
         raise UsageError(MISSING_TARGET)
-    for _, target in targets:
+    for target in _targets(given, state_dir, lock_wait):
         click.echo(target.revert(force))
 
 
@@ -151,18 +136,17 @@ def revert(go_src, cursor, settings, ps_profile, force, state_dir, lock_wait):
 @state_dir_option
 def status(go_src, cursor, settings, ps_profile, as_json, state_dir):
     """Per patch: applied / not applied / drifted / broken / not applicable."""
-    targets = _targets(state_dir, 0.0, None, go_src, cursor, settings, ps_profile)
-    if not targets:
+    given = _given(go_src, cursor, settings, ps_profile)
+    if not given:
         raise UsageError(MISSING_TARGET)
     catalog = Catalog()
-    reports = [t.status(catalog) for _, t in targets]
+    reports = [t.status(catalog) for t in _targets(given, state_dir)]
     if as_json:
         doc = reports[0] if len(reports) == 1 else {"schema": 1, "targets": reports}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
-    names = {"go": "GOROOT", "cursor": "editor", "settings": "settings", "pwsh": "PowerShell profile"}
     for report in reports:
-        click.echo(f"{names[report['target']]} {report['root']}" + (f" ({report['release']})" if report.get("release") else ""))
+        click.echo(f"{TARGETS[report['target']].NAME} {report['root']}" + (f" ({report['release']})" if report.get("release") else ""))
         width = max((len(p["ref"]) for p in report["patches"]), default=0)
         for p in report["patches"]:
             state = paint(p["state"], STATE_COLOURS.get(p["state"], "bold"))
@@ -183,7 +167,8 @@ def rebuild(go_src, state_dir, lock_wait):
         raise UsageError("missing --go-src: give the GOROOT whose patched go command to rebuild")
     progress = progress_printer()
     try:
-        message = _go_target(go_src, state_dir, lock_wait, progress).rebuild(Catalog())
+        (target,) = _targets({"go": go_src}, state_dir, lock_wait, progress)
+        message = target.rebuild(Catalog())
     finally:
         end_progress(progress)
     click.echo(message)

@@ -137,15 +137,15 @@ def check_patch_states(report: dict, target_flag: str) -> list[Finding]:
     return out
 
 
-def check_writable(directory: Path, what: str) -> Finding:
+def check_writable(directory: Path) -> Finding:
     from patcher.atomicio import ensure_writable_dir
     try:
         ensure_writable_dir(directory)
     except PatcherError as exc:
-        return Finding("read-only", False, f"{what} is read-only", str(exc),
+        return Finding("read-only", False, f"{directory} is read-only", str(exc),
                        "run patcher as the owner of the installation (an elevated prompt for Program Files), or use a "
                        "per-user install (Go in your home folder; Cursor's per-user installer)")
-    return Finding("read-only", True, f"{what} is writable")
+    return Finding("read-only", True, f"{directory} is writable")
 
 
 def console_output_codepage() -> int | None:
@@ -200,10 +200,10 @@ def diagnose(go_src, cursor, state_dir: Path, catalog, env: dict, cwd: Path, say
         findings += [check_go_on_path(root, env), check_go_env_goroot(root, env),
                      check_gotoolchain(root, target.goroot.version, cwd, env)]
         findings += check_patch_states(target.status(catalog), "--go-src")
-        findings.append(check_writable(root / "bin", f"{root / 'bin'}"))
+        findings.append(check_writable(root / "bin"))
     if cursor:
         target = CursorTarget(cursor, state_dir, say=say)
         findings += check_patch_states(target.status(catalog), "--cursor")
-        findings.append(check_writable(target.app / "out", f"{target.app / 'out'}"))
+        findings.append(check_writable(target.app / "out"))
     findings.append(check_codepage(console_output_codepage()))
     return findings

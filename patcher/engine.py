@@ -15,7 +15,7 @@ from patcher import syntax
 from patcher.anchors import find, resolve
 from patcher.catalog import Patch
 from patcher.errors import NotApplicable, Refused
-from patcher.rewrite import PlannedEdit, Splice, apply_edits_with_splices, newline_of
+from patcher.rewrite import PlannedEdit, Splice, apply_edits, newline_of
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -157,7 +157,7 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
                     planned.append(PlannedEdit(span, edit.action, edit.code, edit.layout, edit.name, edit_values))
             if not planned:
                 continue
-            patched, splices = apply_edits_with_splices(fr.patched, planned, {}, f"{label(fr.path)} ({m.ref})")
+            patched, splices = apply_edits(fr.patched, planned, {}, f"{label(fr.path)} ({m.ref})")
             _reparse(fr, fr.patched, patched, splices, label(fr.path), m.ref)
             fr.patched = patched
             fr.patches.append(m.ref)

@@ -14,7 +14,6 @@ rebuild: build again from the recorded overlay (cache cleared, state copied
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from patcher import overlay, transaction
 from patcher.atomicio import BackupStore, ensure_writable_dir, make_private_dir
@@ -26,9 +25,8 @@ from patcher.gobuild import build_go
 from patcher.goroot import GoRoot, check_supported, open_goroot, verify_fingerprint
 from patcher.hashing import sha256_bytes, sha256_file_or_none
 from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
-from patcher.lock import TargetLock
-from patcher.runner import Prepared, apply_targets
-from patcher.statedir import target_state_dir
+from patcher.runner import Prepared
+from patcher.targetbase import Say, TargetBase
 from patcher.treepaths import inside
 
 KIND = "go"
@@ -36,8 +34,6 @@ KIND = "go"
 # -trimpath its path is still recorded in the binary, which tells a patched
 # go command from an original one even when the journal is gone.
 PATCHED_BINARY_MARK = b"cmd/go/internal/test/patcher_"
-
-Say = Callable[[str], None]
 
 
 @dataclass
@@ -89,29 +85,19 @@ def is_patched_binary(path: Path) -> bool:
         return False
 
 
-class GoTarget:
+class GoTarget(TargetBase):
+    KIND = KIND
+    NAME = "GOROOT"
+
     def __init__(self, go_src, state_dir: Path, say: Say = lambda s: None, progress=None, lock_wait: float = 0.0):
         self.goroot = open_goroot(go_src)
-        self.state_base = state_dir
-        self.say = say
+        super().__init__(self.goroot.root, state_dir, say, lock_wait)
         self.progress = progress
-        self.lock_wait = lock_wait
 
     # -- state -----------------------------------------------------------
-    def _tdir(self, create: bool = True) -> Path:
-        return target_state_dir(self.state_base, KIND, self.goroot.root, create=create)
-
-    def _open_state(self):
-        tdir = self._tdir()
-        return tdir, Journal(tdir), BackupStore(tdir / "backups")
-
-    def _lock(self, tdir: Path) -> TargetLock:
-        return TargetLock(tdir, f"GOROOT {self.goroot.root}", wait=self.lock_wait)
-
-    def _recover(self, tdir: Path, journal: Journal, backups: BackupStore) -> None:
-        done = transaction.recover(self.goroot.root, backups, journal, self.state_base)
-        if done:
-            self.say(f"note: {done} on {self.goroot.root} (a previous run was interrupted)")
+    def _recover(self, journal: Journal, backups: BackupStore) -> None:
+        super()._recover(journal, backups)
+        tdir = journal.path.parent
         data = journal.load()
         if data is None:
             overlay.remove_overlay(tdir)
@@ -133,24 +119,12 @@ class GoTarget:
     def dry_run(self, patches: list[Patch], force: bool, env: dict | None = None) -> str:
         return make_plan(self.goroot, patches, force).diff()
 
-    def lock(self) -> TargetLock:
-        return self._lock(self._tdir())
-
-    def use(self, patches: list[Patch], force: bool, env: dict | None = None) -> "GoTarget":
-        """Say what the next prepare() applies (runner.Target protocol); Go
-        patches take no --env."""
-        self._patches, self._force = patches, force
-        return self
-
-    def apply(self, patches: list[Patch], force: bool) -> str:
-        return apply_targets([self.use(patches, force)], self.state_base)[0]
-
     def prepare(self) -> Prepared:
         """Everything up to the new bin/go, built and waiting; GOROOT untouched.
         Expects the lock to be held."""
         g, patches, force = self.goroot, self._patches, self._force
         tdir, journal, backups = self._open_state()
-        self._recover(tdir, journal, backups)
+        self._recover(journal, backups)
         prev = journal.load()
         plan = make_plan(g, patches, force)
         bin_rel = g.go_binary_rel
@@ -231,37 +205,26 @@ class GoTarget:
             shutil.rmtree(old)
 
     # -- revert ----------------------------------------------------------
-    def revert(self, force: bool) -> str:
+    def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
         g = self.goroot
-        tdir = self._tdir(create=False)
-        if not tdir.exists():
-            return self._nothing_to_revert(tdir / "journal.json")
-        tdir, journal, backups = self._open_state()
-        with self._lock(tdir):
-            self._recover(tdir, journal, backups)
-            data = journal.load()
-            if data is None:
-                return self._nothing_to_revert(journal.path)
-            transaction.revert(g.root, backups, journal, data, force)
-            overlay.remove_overlay(tdir)
-            shutil.rmtree(tdir / "backups", ignore_errors=True)
-            bin_rec = data.file(g.go_binary_rel)
-            if bin_rec and sha256_file_or_none(g.go_binary) != bin_rec.pre_sha256:
-                raise Refused(f"{g.go_binary}: does not have the original sha256 after revert")  # pragma: no cover
-            return f"reverted {', '.join(p.ref for p in data.patches)} on {g.root}: original {g.go_binary} restored, overlay removed"
+        transaction.revert(g.root, backups, journal, data, force)
+        overlay.remove_overlay(journal.path.parent)
+        shutil.rmtree(backups.directory, ignore_errors=True)
+        bin_rec = data.file(g.go_binary_rel)
+        if bin_rec and sha256_file_or_none(g.go_binary) != bin_rec.pre_sha256:
+            raise Refused(f"{g.go_binary}: does not have the original sha256 after revert")  # pragma: no cover
+        return f"reverted {', '.join(p.ref for p in data.patches)} on {g.root}: original {g.go_binary} restored, overlay removed"
 
     def _nothing_to_revert(self, journal_path: Path) -> str:
         if is_patched_binary(self.goroot.go_binary):
             raise Refused(f"{self.goroot.go_binary}: is a patched go command but {journal_path} has no record of it "
                           "(state directory deleted, or another --state-dir?); the original binary cannot be restored from here: reinstall Go")
-        return f"nothing to revert on {self.goroot.root}: no patch applied"
+        return super()._nothing_to_revert(journal_path)
 
     # -- status ----------------------------------------------------------
     def status(self, catalog: Catalog) -> dict:
         g = self.goroot
-        tdir = self._tdir(create=False)
-        journal = Journal(tdir)
-        data = journal.load() if tdir.exists() else None
+        tdir, journal, data = self._recorded()
         report = {"schema": 1, "target": KIND, "root": str(g.root), "release": g.version, "journal": str(journal.path) if data else None,
                   "overlay": str(tdir / data.overlay) if data and data.overlay else None, "patches": [], "files": []}
         file_state = {}
@@ -289,8 +252,8 @@ class GoTarget:
         for ref in refs:
             rec = applied_refs.get(ref)
             state, reason = "not applied", ""
-            if rec and data.phase != APPLIED:
-                state, reason = "broken", f"interrupted run (journal phase {data.phase}); the next apply or revert recovers"
+            if rec and self.interrupted(data):
+                state, reason = "broken", self.interrupted(data)
             elif rec:
                 state, reason = self._patch_state(data, ref, file_state)
             report["patches"].append({"ref": ref, "id": ref.split("@")[0], "version": int(ref.split("@")[1]),
@@ -323,8 +286,8 @@ class GoTarget:
     def rebuild(self, catalog: Catalog) -> str:
         g = self.goroot
         tdir, journal, backups = self._open_state()
-        with self._lock(tdir):
-            self._recover(tdir, journal, backups)
+        with self.lock():
+            self._recover(journal, backups)
             data = journal.load()
             if data is None:
                 raise Refused(f"{g.root}: nothing applied (no journal in {journal.path.parent}); run `patcher apply --go-src {g.root}` first")

@@ -12,7 +12,6 @@ what the patches make of them (`compute`), and may validate the result.
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from patcher import transaction
 from patcher.atomicio import BackupStore, ensure_writable_dir
@@ -21,12 +20,9 @@ from patcher.diffs import unified
 from patcher.errors import Refused
 from patcher.hashing import sha256_bytes, sha256_file_or_none
 from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
-from patcher.lock import TargetLock
-from patcher.runner import Prepared, apply_targets
-from patcher.statedir import target_state_dir
+from patcher.runner import Prepared
+from patcher.targetbase import Say, TargetBase
 from patcher.treepaths import inside
-
-Say = Callable[[str], None]
 
 
 @dataclass
@@ -44,18 +40,10 @@ class Plan:
         return sorted(rel for rel in self.desired if self.desired[rel] != self.current.get(rel))
 
 
-class InPlaceTarget:
-    KIND = ""
-    NAME = ""  # how messages name the target, e.g. "editor"
+class InPlaceTarget(TargetBase):
     MARK: bytes | None = None  # bytes only a patched file contains (to spot a patched file without journal)
     RESTORE_ADVICE = "restore the original file to undo them"
     USES_ENV = True  # whether --env values mean something to this target's patches
-
-    def __init__(self, root: Path, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
-        self.root = root
-        self.state_base = state_dir
-        self.say = say
-        self.lock_wait = lock_wait
 
     # -- for subclasses ---------------------------------------------------
     def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
@@ -114,22 +102,6 @@ class InPlaceTarget:
         plan.originals[rel] = original
         return original
 
-    # -- state ------------------------------------------------------------
-    def _tdir(self, create: bool = True) -> Path:
-        return target_state_dir(self.state_base, self.KIND, self.root, create=create)
-
-    def _open_state(self):
-        tdir = self._tdir()
-        return tdir, Journal(tdir), BackupStore(tdir / "backups")
-
-    def lock(self) -> TargetLock:
-        return TargetLock(self._tdir(), f"{self.NAME} {self.root}", wait=self.lock_wait)
-
-    def _recover(self, journal: Journal, backups: BackupStore) -> None:
-        done = transaction.recover(self.root, backups, journal, self.state_base)
-        if done:
-            self.say(f"note: {done} on {self.root} (a previous run was interrupted)")
-
     # -- planning ---------------------------------------------------------
     def make_plan(self, patches: list[Patch], env: dict | None, prev: JournalData | None,
                   backups: BackupStore | None) -> Plan:
@@ -148,21 +120,13 @@ class InPlaceTarget:
         return plan
 
     def dry_run(self, patches: list[Patch], force: bool, env: dict | None) -> str:
-        tdir = self._tdir(create=False)
-        prev = Journal(tdir).load() if tdir.exists() else None
+        tdir, _, prev = self._recorded()
         plan = self.make_plan(patches, env, prev, BackupStore(tdir / "backups"))
         for ref, why in plan.skipped.items():
             self.say(f"{ref}: {why}")
         return "".join(unified(rel, plan.current.get(rel), plan.desired[rel]) for rel in plan.changes())
 
     # -- apply ------------------------------------------------------------
-    def use(self, patches: list[Patch], force: bool, env: dict | None = None):
-        self._patches, self._force, self._env = patches, force, env
-        return self
-
-    def apply(self, patches: list[Patch], force: bool = False, env: dict | None = None) -> str:
-        return apply_targets([self.use(patches, force, env)], self.state_base)[0]
-
     def prepare(self) -> Prepared:
         tdir, journal, backups = self._open_state()
         self._recover(journal, backups)
@@ -223,21 +187,12 @@ class InPlaceTarget:
                 pass  # not empty (the user put something there) or already gone
 
     # -- revert -----------------------------------------------------------
-    def revert(self, force: bool) -> str:
-        tdir = self._tdir(create=False)
-        if not tdir.exists():
-            return self._nothing_to_revert(tdir / "journal.json")
-        tdir, journal, backups = self._open_state()
-        with self.lock():
-            self._recover(journal, backups)
-            data = journal.load()
-            if data is None:
-                return self._nothing_to_revert(journal.path)
-            restored = transaction.revert(self.root, backups, journal, data, force)
-            self._remove_dirs(data.options.get("created_dirs", []))
-            shutil.rmtree(tdir / "backups", ignore_errors=True)
-            names = ", ".join(restored) if restored else "nothing (files already as before)"
-            return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: restored {names}"
+    def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
+        restored = transaction.revert(self.root, backups, journal, data, force)
+        self._remove_dirs(data.options.get("created_dirs", []))
+        shutil.rmtree(backups.directory, ignore_errors=True)
+        names = ", ".join(restored) if restored else "nothing (files already as before)"
+        return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: restored {names}"
 
     def _nothing_to_revert(self, journal_path: Path) -> str:
         rel = None
@@ -249,13 +204,11 @@ class InPlaceTarget:
         if data is not None and self.MARK and self.MARK in data:
             raise Refused(f"{self.label(rel)}: has patcher's changes but {journal_path} has no record of them "
                           f"(state directory deleted, or another --state-dir?); {self.RESTORE_ADVICE}")
-        return f"nothing to revert on {self.root}: no patch applied"
+        return super()._nothing_to_revert(journal_path)
 
     # -- status -----------------------------------------------------------
     def status(self, catalog: Catalog) -> dict:
-        tdir = self._tdir(create=False)
-        journal = Journal(tdir)
-        data = journal.load() if tdir.exists() else None
+        tdir, journal, data = self._recorded()
         backups = BackupStore(tdir / "backups")
         report = {"schema": 1, "target": self.KIND, "root": str(self.root), "release": None, "overlay": None,
                   "journal": str(journal.path) if data else None,
@@ -272,8 +225,8 @@ class InPlaceTarget:
             state, reason = "not applied", ""
             if ref in skipped:
                 state, reason = "not applicable", skipped[ref]
-            elif ref in applied and data.phase != APPLIED:
-                state, reason = "broken", f"interrupted run (journal phase {data.phase}); the next apply or revert recovers"
+            elif ref in applied and self.interrupted(data):
+                state, reason = "broken", self.interrupted(data)
             elif ref in applied:
                 state, reason = "applied", ""
                 for f in (f for f in data.files if ref in f.patches):
@@ -290,3 +243,38 @@ class InPlaceTarget:
                                       "state": state, "reason": reason,
                                       "content_sha256": applied[ref].content_sha256 if ref in applied else None})
         return report
+
+
+class SingleFileTarget(InPlaceTarget):
+    """A target that is one file (a settings.json, a PowerShell profile),
+    found from the command-line argument by `locate` and rewritten as a whole
+    by `edit` (which the patches' own before/after cases call too)."""
+
+    def __init__(self, arg: str, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
+        path, note = self.locate(arg)
+        if note:
+            say(note)
+        super().__init__(path.parent, state_dir, say, lock_wait)
+        self.rel = path.name
+
+    @staticmethod
+    def locate(arg: str) -> tuple[Path, str | None]:
+        """The file the argument names (`auto` searched for), and a note saying how it was found."""
+        raise NotImplementedError
+
+    @staticmethod
+    def edit(original: bytes | None, patches: list[Patch], env: dict, label: str) -> bytes:
+        """The file's new bytes with every patch applied (None: no file yet)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def describe(original: bytes | None, patches: list[Patch], env: dict) -> str:
+        return "new file" if original is None else "edited"
+
+    def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
+        original = self.original(self.rel, prev, backups, plan, missing_ok=True)
+        new = self.edit(original, patches, plan.env, self.label(self.rel))
+        if new != original:
+            plan.desired[self.rel] = new
+            plan.patched_by[self.rel] = [p.ref for p in patches]
+        plan.summary = [f"{self.rel} ({self.describe(original, patches, plan.env)})"]

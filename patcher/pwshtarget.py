@@ -12,12 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from patcher.atomicio import BackupStore
 from patcher.catalog import Patch
 from patcher.engine import UTF8_BOM, check_utf8
 from patcher.errors import UsageError
-from patcher.inplace import InPlaceTarget, Plan, Say
-from patcher.journal import JournalData
+from patcher.inplace import SingleFileTarget
 
 PROFILE_NAME = "Microsoft.PowerShell_profile.ps1"
 BEGIN = "# >>> patcher {ref} >>> (added by `patcher apply --ps-profile`; `patcher revert --ps-profile` removes it)"
@@ -77,27 +75,23 @@ def add_block(original: bytes | None, ref: str, block: str, label: str) -> bytes
     return base + text
 
 
-class PwshTarget(InPlaceTarget):
+class PwshTarget(SingleFileTarget):
     KIND = "pwsh"
     NAME = "PowerShell profile"
     MARK = b"# >>> patcher pwsh/"
     USES_ENV = False
-
-    def __init__(self, arg: str, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
-        path, note = find_profile(arg)
-        if note:
-            say(note)
-        super().__init__(path.parent, state_dir, say, lock_wait)
-        self.rel = path.name
+    locate = staticmethod(find_profile)
 
     def marked_file(self) -> str | None:
         return self.rel
 
-    def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
-        original = self.original(self.rel, prev, backups, plan, missing_ok=True)
+    @staticmethod
+    def edit(original: bytes | None, patches: list[Patch], env: dict, label: str) -> bytes:
         data = original
         for p in patches:
-            data = add_block(data, p.ref, p.manifest.block, self.label(self.rel))
-        plan.desired[self.rel] = data
-        plan.patched_by[self.rel] = [p.ref for p in patches]
-        plan.summary = [f"{self.rel} ({'new file' if original is None else 'block added'})"]
+            data = add_block(data, p.ref, p.manifest.block, label)
+        return data
+
+    @staticmethod
+    def describe(original: bytes | None, patches: list[Patch], env: dict) -> str:
+        return "new file" if original is None else "block added"

@@ -63,12 +63,8 @@ class Splice:
     new: bytes
 
 
-def apply_edits(source: bytes, edits: list[PlannedEdit], params: dict[str, str], label: str) -> bytes:
-    return apply_edits_with_splices(source, edits, params, label)[0]
-
-
-def apply_edits_with_splices(source: bytes, edits: list[PlannedEdit], params: dict[str, str],
-                             label: str) -> tuple[bytes, list[Splice]]:
+def apply_edits(source: bytes, edits: list[PlannedEdit], params: dict[str, str],
+                label: str) -> tuple[bytes, list[Splice]]:
     """The new bytes, and the splices made (last first, as applied), so a
     parser can update its tree instead of parsing everything again."""
     newline = newline_of(source)
@@ -80,37 +76,25 @@ def apply_edits_with_splices(source: bytes, edits: list[PlannedEdit], params: di
     splices: list[Splice] = []
     # From the end backwards so earlier offsets stay valid.
     for e in reversed(ordered):
-        length_before = len(out)
         node_text = source[e.span.start:e.span.end].decode("utf-8")
         code = fill(e.code, dict(params, **(e.params or {}), node=node_text), label).encode("utf-8")
         if e.layout == "inline":
-            code = code.replace(b"\n", newline) if newline != b"\n" else code
-            if e.action == "replace":
-                out = out[:e.span.start] + code + out[e.span.end:]
-            elif e.action == "insert-before":
-                out = out[:e.span.start] + code + out[e.span.start:]
-            else:
-                out = out[:e.span.end] + code + out[e.span.end:]
-            start = e.span.end if e.action == "insert-after" else e.span.start
-            old_end = e.span.end if e.action == "replace" else start
-            splices.append(Splice(start, old_end, out[start:old_end + len(out) - length_before]))
-            continue
-        code = code.rstrip(b"\n")
-        # A zero-width place (e.g. prologue-end) is not a node: no indentation to copy.
-        indent = _indent_at(source, e.span.start) if e.span.end > e.span.start else b""
-        block = _as_lines(code, indent, newline)
-        if e.action == "replace":
-            out = out[:e.span.start] + block + out[e.span.end:]
-        elif e.action == "insert-before" or e.span.end == 0:
-            # (lines inserted "after" the very start of a file go before its first line)
-            out = out[:e.span.start] + block + newline + indent + out[e.span.start:]
+            new = code.replace(b"\n", newline)
         else:
-            out = out[:e.span.end] + newline + indent + block + out[e.span.end:]
+            # A zero-width place (e.g. prologue-end) is not a node: no indentation to copy.
+            indent = _indent_at(source, e.span.start) if e.span.end > e.span.start else b""
+            block = _as_lines(code.rstrip(b"\n"), indent, newline)
+            if e.action == "replace":
+                new = block
+            elif e.action == "insert-before" or e.span.end == 0:
+                # (lines inserted "after" the very start of a file go before its first line)
+                new = block + newline + indent
+            else:
+                new = newline + indent + block
         if e.action == "replace":
             start, old_end = e.span.start, e.span.end
-        elif e.action == "insert-before" or e.span.end == 0:
-            start = old_end = e.span.start
         else:
-            start = old_end = e.span.end
-        splices.append(Splice(start, old_end, out[start:old_end + len(out) - length_before]))
+            start = old_end = e.span.start if e.action == "insert-before" else e.span.end
+        out = out[:start] + new + out[old_end:]
+        splices.append(Splice(start, old_end, new))
     return out, splices

@@ -7,16 +7,13 @@ those members set.  A settings.json that does not exist yet is created.
 """
 
 import copy
-from pathlib import Path
 
 from patcher import jsonc
-from patcher.atomicio import BackupStore
 from patcher.catalog import Patch
 from patcher.editorlocate import find_settings
 from patcher.engine import check_utf8
 from patcher.errors import Refused
-from patcher.inplace import InPlaceTarget, Plan, Say
-from patcher.journal import JournalData
+from patcher.inplace import SingleFileTarget
 
 
 def wanted_members(patch: Patch, env: dict) -> list[tuple[list[str], object]]:
@@ -55,24 +52,16 @@ def apply_members(original: bytes | None, members: list[tuple[list[str], object]
     return new
 
 
-class SettingsTarget(InPlaceTarget):
+class SettingsTarget(SingleFileTarget):
     KIND = "settings"
     NAME = "settings file"
+    locate = staticmethod(find_settings)
 
-    def __init__(self, arg: str, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
-        path, note = find_settings(arg)
-        if note:
-            say(note)
-        super().__init__(path.parent, state_dir, say, lock_wait)
-        self.rel = path.name
+    @staticmethod
+    def edit(original: bytes | None, patches: list[Patch], env: dict, label: str) -> bytes:
+        return apply_members(original, [m for p in patches for m in wanted_members(p, env)], label)
 
-    def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
-        original = self.original(self.rel, prev, backups, plan, missing_ok=True)
-        members = [(path, value, p.ref) for p in patches for path, value in wanted_members(p, plan.env)]
-        new = apply_members(original, [(p, v) for p, v, _ in members], self.label(self.rel))
-        if new != original:
-            plan.desired[self.rel] = new
-            plan.patched_by[self.rel] = sorted({ref for _, _, ref in members})
-        plan.summary = [f"{self.rel} ({len(members)} settings{'' if original is not None else ', new file'})"]
-
-
+    @staticmethod
+    def describe(original: bytes | None, patches: list[Patch], env: dict) -> str:
+        count = sum(len(wanted_members(p, env)) for p in patches)
+        return f"{count} settings" + ("" if original is not None else ", new file")

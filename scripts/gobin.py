@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import shutil
-import stat
 import sys
 import tempfile
 import urllib.parse

@@ -5,12 +5,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
 import bundlegen
 import crashkit
-from conftest import REPO, run_patcher
+from conftest import REPO, run_patcher, tree_digest
+from patcher.lock import TargetLock
 from patcher.statedir import target_state_dir
 
 
@@ -41,18 +43,25 @@ def test_two_applies_at_once_the_second_waits_and_finds_it_done(app, tmp_path):
     assert {p["state"] for p in st["patches"]} == {"applied"}
 
 
-def test_two_applies_at_once_without_waiting_one_gives_up_cleanly(app, tmp_path):
+def test_a_run_that_finds_the_target_locked_gives_up_cleanly_or_waits(app, tmp_path):
+    """The lock is held by a live process (this one, through the same
+    TargetLock patcher uses): --wait 0 gives up at once with the owner named
+    and nothing changed; a waiting run goes on once the lock is released."""
     state = tmp_path / "state"
-    runs = [start("apply", "--cursor", app, "--state-dir", state, "--wait", "0") for _ in range(2)]
-    outs = [r.communicate(timeout=120) for r in runs]
-    codes = sorted(r.returncode for r in runs)
-    if codes == [0, 0]:
-        pytest.skip("the two runs did not overlap on this machine")
-    assert codes == [0, 1], outs
-    loser = next(o for r, o in zip(runs, outs) if r.returncode == 1)
-    assert loser[1].startswith(f"patcher: editor {app} is locked by another patcher run (pid ")
-    assert loser[1].rstrip().endswith("wait for it to finish or remove " + str(target_state_dir(state, "cursor", app) / "lock")
-                                      + " if that process is gone")
+    before = tree_digest(app)
+    held = TargetLock(target_state_dir(state, "cursor", app), f"editor {app}")
+    with held:
+        loser = run_patcher("apply", "--cursor", app, "--state-dir", state, "--wait", "0")
+        waiter = start("apply", "--cursor", app, "--state-dir", state, "--wait", "60")
+        time.sleep(1.0)
+        assert waiter.poll() is None, "the waiting run must not go on while the lock is held"
+        assert tree_digest(app) == before
+    assert loser.returncode == 1, loser.stderr
+    assert loser.stderr.startswith(f"patcher: editor {app} is locked by another patcher run (pid {os.getpid()}")
+    assert loser.stderr.rstrip().endswith(f"wait for it to finish or remove {held.path} if that process is gone")
+    out, err = waiter.communicate(timeout=120)
+    assert waiter.returncode == 0, err
+    assert out.startswith("applied")
     assert patched_once(app, state)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import bundlegen
-from conftest import GO_VERSION, read_only, run_patcher
+from conftest import read_only, run_patcher
 from patcher import doctor
 
 
@@ -26,10 +26,10 @@ def test_go_mod_asking_for_a_newer_go_with_gotoolchain_auto(tmp_path):
 def test_read_only_install(tmp_path):
     install = tmp_path / "Cursor 安装" / "out"
     install.mkdir(parents=True)
-    assert doctor.check_writable(install, "the editor").ok
+    assert doctor.check_writable(install).ok
     with read_only(install):
-        f = doctor.check_writable(install, "the editor")
-    assert not f.ok and f.title == "the editor is read-only"
+        f = doctor.check_writable(install)
+    assert not f.ok and f.title == f"{install} is read-only"
     assert str(install) in f.detail and "elevated prompt" in f.fix
     assert sorted(os.listdir(install)) == []  # the probe leaves nothing behind
 

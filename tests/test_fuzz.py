@@ -1,7 +1,6 @@
 """Property-based tests: mutated real-shaped inputs never crash patcher, never
 produce code that does not parse, and apply + revert is always the identity."""
 
-import shutil
 import tempfile
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-import shutil
+"""GOROOT recognition: supported releases, release lines, upstream fingerprints."""
 
 import pytest
 

@@ -7,17 +7,16 @@ reported not applicable with that reason.  File roles (@main, @ptyhost)
 live at their conventional paths.
 """
 
+import json
 from pathlib import Path
 
 import pytest
 
-import json
-
 from patcher.catalog import Catalog
 from patcher.engine import EngineResult, FileResult, apply_patches
-from patcher.pwshtarget import add_block
-from patcher.settingstarget import apply_members, wanted_members
 from patcher.errors import PatcherError
+from patcher.inplace import SingleFileTarget
+from patcher.targets import TARGETS
 
 CASES = [(p, case) for p in Catalog().all() for case in sorted((p.directory / "tests").glob("*")) if case.is_dir()]
 
@@ -26,20 +25,18 @@ ROLES = {"@main": "out/main.js", "@ptyhost": "out/vs/platform/terminal/node/ptyH
 
 
 def run_case(patch, case: Path):
-    """The patch applied alone to the case's before/ files, by its target kind."""
+    """The patch applied alone to the case's before/ files: through the engine
+    for file trees, through the target's own `edit` for one-file targets."""
     before = case / "before"
-    kind = patch.manifest.target
-    if kind in ("go", "cursor"):
+    target = TARGETS[patch.manifest.target]
+    if not issubclass(target, SingleFileTarget):
         return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: ROLES.get(f, f), lambda rel: rel)
-    result = EngineResult()
     (path,) = [p for p in before.iterdir() if p.is_file()]
+    env = json.loads((case / "env.json").read_text()) if (case / "env.json").exists() else {}
     original = path.read_bytes()
-    if kind == "settings":
-        env = json.loads((case / "env.json").read_text()) if (case / "env.json").exists() else {}
-        new = apply_members(original, wanted_members(patch, env), path.name)
-    else:
-        new = add_block(original, patch.ref, patch.manifest.block, path.name)
-    result.files[path.name] = FileResult(path.name, kind, original, new, [patch.ref])
+    result = EngineResult()
+    result.files[path.name] = FileResult(path.name, patch.manifest.target, original,
+                                         target.edit(original, [patch], env, path.name), [patch.ref])
     return result
 
 

@@ -4,9 +4,6 @@ state (journals, backups, overlays) is readable by the user only."""
 import os
 import shutil
 import stat
-import textwrap
-
-import pytest
 
 import bundlegen
 from conftest import REPO, run_patcher
