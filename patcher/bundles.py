@@ -9,6 +9,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import tree_sitter
+
 from patcher import syntax
 from patcher.errors import NotApplicable, Refused
 
@@ -41,7 +43,6 @@ def _has_pty_options(data: bytes) -> bool:
     if b"useConpty" not in data:
         return False
     q = syntax.query("javascript", '(pair key: (property_identifier) @anchor (#eq? @anchor "useConpty"))')
-    import tree_sitter
     tree = syntax.parse("javascript", data)
     return bool(tree_sitter.QueryCursor(q).captures(tree.root_node))
 

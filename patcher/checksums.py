@@ -7,8 +7,8 @@ of product.json keeps its bytes (formatting, order, line endings).
 """
 
 import json
-import re
 
+from patcher import jsonc
 from patcher.errors import Refused
 from patcher.hashing import sha256_b64_unpadded
 
@@ -22,27 +22,13 @@ def listed(product: bytes, label: str) -> dict[str, str]:
     return sums if isinstance(sums, dict) else {}
 
 
-def _key_pattern(key: str) -> bytes:
-    # JSON may escape "/" as "\/"; match either spelling of the key.
-    return b"".join(rb"\\?/" if ch == "/" else re.escape(ch.encode("utf-8")) for ch in key)
-
-
 def update(product: bytes, changed: dict[str, bytes], label: str) -> bytes:
     """product.json with the checksum of every listed file in `changed`
-    (paths relative to out/) set to the new contents' hash."""
+    (paths relative to out/) set to the new contents' hash; edited with
+    jsonc, so only those values change."""
     sums = listed(product, label)
-    out = product
-    for rel, data in sorted(changed.items()):
-        if rel not in sums:
-            continue
-        old, new = sums[rel], sha256_b64_unpadded(data)
-        pattern = rb'("' + _key_pattern(rel) + rb'"\s*:\s*")' + re.escape(str(old).encode("ascii", "replace")) + rb'"'
-        matches = list(re.finditer(pattern, out))
-        if len(matches) != 1:
-            raise Refused(f"{label}: cannot find the checksums entry for {rel} exactly once")
-        m = matches[0]
-        out = out[:m.start()] + m.group(1) + new.encode("ascii") + b'"' + out[m.end():]
-    expected = dict(sums, **{rel: sha256_b64_unpadded(d) for rel, d in changed.items() if rel in sums})
-    if listed(out, label) != expected:
+    new = {rel: sha256_b64_unpadded(data) for rel, data in sorted(changed.items()) if rel in sums}
+    out = jsonc.set_members(product, [(["checksums", rel], value) for rel, value in new.items()], label)
+    if listed(out, label) != dict(sums, **new):
         raise Refused(f"{label}: updating checksums changed more than the entries of the patched files")
     return out
