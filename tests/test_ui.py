@@ -1,3 +1,5 @@
+"""Colours and progress: on a terminal only, never with NO_COLOR or in logs."""
+
 import io
 import os
 import pty
@@ -6,7 +8,8 @@ import sys
 
 import pytest
 
-from conftest import REPO
+import bundlegen
+from conftest import REPO, run_patcher
 from patcher import ui
 
 
@@ -48,15 +51,13 @@ def test_build_progress_on_a_terminal_not_in_logs(goroot, tmp_path):
     cold = {"GOCACHE": str(tmp_path / "cold-cache")}  # a build long enough to show progress
     out = run_in_pty(["apply", "--go-src", goroot, "--state-dir", tmp_path / "s"], env=cold)
     assert b"\rbuilding go with the overlay\xe2\x80\xa6" in out and b"applied go/" in out
-    proc = subprocess.run([sys.executable, "-m", "patcher", "revert", "--go-src", str(goroot), "--state-dir", str(tmp_path / "s")],
-                          cwd=REPO, capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    run_patcher("revert", "--go-src", goroot, "--state-dir", tmp_path / "s", check=True)
     piped = subprocess.run([sys.executable, "-m", "patcher", "apply", "--go-src", str(goroot), "--state-dir", str(tmp_path / "s")],
                            cwd=REPO, capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO), **cold))
     assert piped.returncode == 0 and b"building go" not in piped.stderr + piped.stdout
 
 
 def test_status_colours_on_a_terminal(tmp_path):
-    import bundlegen
     app = bundlegen.make_app(tmp_path / "ed", shape="cjs", winpty=False)
     args = ["status", "--cursor", app, "--state-dir", tmp_path / "s"]
     assert b"\033[33mnot applied\033[0m" in run_in_pty(args)
