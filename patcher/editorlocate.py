@@ -1,7 +1,8 @@
-"""Finding the editor's resources/app directory.
+"""Finding the editor's resources/app directory, and the editor's own executables.
 
 `--cursor` takes the resources/app directory itself, an install root that
-contains it (a Windows install folder, Cursor.app, an extracted AppImage), or
+contains it (a Windows install folder, Cursor.app, an extracted AppImage, a
+code-server install with lib/vscode), or
 `auto`: the default install locations of Windows, macOS and Linux, after any
 directories listed in $PATCHER_CURSOR_SEARCH (os.pathsep-separated).
 """
@@ -10,11 +11,13 @@ import os
 import sys
 from pathlib import Path
 
-from patcher.errors import Refused, UsageError
+from patcher import jsonc
+from patcher.errors import PatcherError, Refused, UsageError
 
 ENV_SEARCH = "PATCHER_CURSOR_SEARCH"
 # Where resources/app sits inside an install root, most specific first.
-_INSIDE = ("resources/app", "Contents/Resources/app", "squashfs-root/resources/app", "app")
+_INSIDE = ("resources/app", "Contents/Resources/app", "squashfs-root/resources/app", "app",
+           "lib/vscode")  # the last: a code-server install (a VS Code server build)
 
 
 def default_locations(platform: str, env: dict, home: Path) -> list[Path]:
@@ -100,3 +103,40 @@ def find_settings(arg: str) -> tuple[Path, str | None]:
     if not path.parent.is_dir():
         raise UsageError(f"{path.parent}: no such directory for --settings")
     return path, None
+
+
+# The editor's own executables, by the names VS Code-family editors use
+# (product.json's names come first); on Windows with .exe.
+_EXE_NAMES = ("Cursor", "cursor", "Code", "code", "Code - Insiders", "code-insiders", "VSCodium", "codium",
+              "Windsurf", "windsurf", "Electron", "electron")
+
+
+def _product_names(app: Path) -> list[str]:
+    try:
+        doc = jsonc.load((app / "product.json").read_bytes(), str(app / "product.json"))
+    except (OSError, PatcherError):
+        return []  # no readable product.json: the usual names below still apply
+    if not isinstance(doc, dict):
+        return []
+    return [doc[k] for k in ("nameShort", "nameLong", "applicationName") if isinstance(doc.get(k), str) and doc[k]]
+
+
+def editor_executables(app: Path, platform: str | None = None) -> list[Path]:
+    """The install's own executables beside resources/ (Windows, Linux) or in
+    Contents/MacOS (macOS), that exist and can be run, most likely first."""
+    platform = platform or sys.platform
+    names = list(dict.fromkeys(_product_names(app) + list(_EXE_NAMES)))
+    app = app.absolute()
+    dirs = []
+    parent, grand = app.parent.name.lower(), app.parent.parent.name.lower()  # Windows names are case-blind
+    if parent == "resources" and grand == "contents":
+        dirs.append(app.parent.parent / "MacOS")
+    elif parent == "resources":
+        dirs.append(app.parent.parent)
+    out = []
+    for d in dirs:
+        for name in names:
+            for candidate in ((d / f"{name}.exe",) if platform == "win32" else (d / name,)):
+                if candidate.is_file() and os.access(candidate, os.X_OK) and candidate not in out:
+                    out.append(candidate)
+    return out

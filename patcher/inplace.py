@@ -15,11 +15,11 @@ from pathlib import Path
 
 from patcher import transaction
 from patcher.atomicio import BackupStore, ensure_writable_dir
-from patcher.catalog import Catalog, Patch
+from patcher.catalog import Patch
 from patcher.diffs import unified
 from patcher.errors import Refused
 from patcher.hashing import sha256_bytes, sha256_file_or_none
-from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
+from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord, Role
 from patcher.runner import Prepared
 from patcher.targetbase import Say, TargetBase
 from patcher.treepaths import inside
@@ -60,6 +60,16 @@ class InPlaceTarget(TargetBase):
         """The file to look for MARK in when there is no journal."""
         return None
 
+    def marked(self) -> tuple[str, bytes] | None:
+        if not self.MARK:
+            return None
+        try:
+            rel = self.marked_file()
+            data = self.read(rel, missing_ok=True) if rel else None
+        except Refused:
+            return None
+        return (self.label(rel), data) if data is not None and self.MARK in data else None
+
     # -- files ------------------------------------------------------------
     def path(self, rel: str) -> Path:
         return Path(self.root, *rel.split("/"))
@@ -97,8 +107,8 @@ class InPlaceTarget(TargetBase):
                 self.say(f"note: {self.label(rel)} changed since the last apply (updated?); patching the new version")
             original = cur
         if not prev and self.MARK and original is not None and self.MARK in original:
-            raise Refused(f"{self.label(rel)}: already contains patcher's changes but there is no journal for {self.root} "
-                          f"(state directory deleted, or another --state-dir?); {self.RESTORE_ADVICE}, or use that state directory")
+            raise Refused(f"{self.unrecorded_reason(Journal(self._tdir(create=False)).path)}; {self.RESTORE_ADVICE}, "
+                          "or use that state directory")
         plan.originals[rel] = original
         return original
 
@@ -127,25 +137,25 @@ class InPlaceTarget(TargetBase):
         return "".join(unified(rel, plan.current.get(rel), plan.desired[rel]) for rel in plan.changes())
 
     # -- apply ------------------------------------------------------------
-    def prepare(self) -> Prepared:
+    def prepare(self, patches: list[Patch], force: bool, env: dict | None) -> Prepared:
         tdir, journal, backups = self._open_state()
         self._recover(journal, backups)
         prev = journal.load()
-        plan = self.make_plan(self._patches, self._env, prev, backups)
+        plan = self.make_plan(patches, env, prev, backups)
         skipped = "".join(f"; {ref}: {why}" for ref, why in plan.skipped.items())
         changes = plan.changes()
-        applied = [p for p in self._patches if p.ref not in plan.skipped]
+        applied = [p for p in patches if p.ref not in plan.skipped]
         if not changes:
             if not plan.patched_by and not prev:
                 return Prepared(self.root, backups, journal, None, [], f"nothing to apply to {self.root}{skipped}")
             return Prepared(self.root, backups, journal, None, [],
                             f"already applied to {self.root}: {', '.join(p.ref for p in applied)}{skipped}")
-        self.check_writable(changes, self._force)
+        self.check_writable(changes, force)
         created = self._create_dirs(changes)
         files, pairs = [], []
         for rel in sorted(plan.desired):
             original, desired = plan.originals[rel], plan.desired[rel]
-            rec = FileRecord(rel, "inplace", sha256_bytes(original) if original is not None else None,
+            rec = FileRecord(rel, Role.INPLACE, sha256_bytes(original) if original is not None else None,
                              sha256_bytes(desired) if desired is not None else None,
                              backup=plan.backups_of.get(rel), patches=plan.patched_by.get(rel, []))
             files.append(rec)
@@ -153,11 +163,11 @@ class InPlaceTarget(TargetBase):
                 if desired is None:
                     raise Refused(f"{self.label(rel)}: internal error: asked to delete a file")  # pragma: no cover
                 pairs.append((rec, desired))
-        created_before = prev.options.get("created_dirs", []) if prev else []
+        created_before = prev.created_dirs if prev else []
         data = JournalData(kind=self.KIND, root=str(self.root), phase=APPLIED,
                            patches=[PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in applied],
-                           files=files, options={"env": plan.env, "skipped": plan.skipped,
-                                                 "created_dirs": created_before + created},
+                           files=files, options={"env": plan.env}, skipped=plan.skipped,
+                           created_dirs=created_before + created,
                            previous=prev.to_json() if prev else None)
         what = "; ".join(plan.summary) or "originals restored"
         message = f"applied {', '.join(p.ref for p in applied) or 'nothing'} to {self.root}: {what}{skipped}"
@@ -188,61 +198,35 @@ class InPlaceTarget(TargetBase):
 
     # -- revert -----------------------------------------------------------
     def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
-        restored = transaction.revert(self.root, backups, journal, data, force)
-        self._remove_dirs(data.options.get("created_dirs", []))
+        done = transaction.revert(self.root, backups, journal, data, force)
+        self._remove_dirs(data.created_dirs)
         shutil.rmtree(backups.directory, ignore_errors=True)
-        names = ", ".join(restored) if restored else "nothing (files already as before)"
-        return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: restored {names}"
-
-    def _nothing_to_revert(self, journal_path: Path) -> str:
-        rel = None
-        try:
-            rel = self.marked_file()
-            data = self.read(rel, missing_ok=True) if rel else None
-        except Refused:
-            data = None
-        if data is not None and self.MARK and self.MARK in data:
-            raise Refused(f"{self.label(rel)}: has patcher's changes but {journal_path} has no record of them "
-                          f"(state directory deleted, or another --state-dir?); {self.RESTORE_ADVICE}")
-        return super()._nothing_to_revert(journal_path)
+        names = ", ".join(done.restored) if done.restored else "nothing (files already as before)"
+        left = (f"; left as they are (changed since apply, updated or edited?; patcher's record of them forgotten): "
+                f"{', '.join(done.left)}" if done.left else "")
+        return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: restored {names}{left}"
 
     # -- status -----------------------------------------------------------
-    def status(self, catalog: Catalog) -> dict:
-        tdir, journal, data = self._recorded()
+    def _report_extra(self, tdir: Path, data: JournalData | None) -> dict:
+        return {"env": data.options.get("env", {}) if data else {}}
+
+    def _file_entries(self, tdir: Path, data: JournalData) -> list[dict]:
+        return [{"path": f.path, "role": f.role, "expected_sha256": f.post_sha256,
+                 "actual_sha256": sha256_file_or_none(self.path(f.path)), "original_sha256": f.pre_sha256,
+                 "patches": f.patches} for f in data.files]
+
+    def _patch_state(self, tdir: Path, data: JournalData, ref: str, entries: dict[str, dict]) -> tuple[str, str]:
         backups = BackupStore(tdir / "backups")
-        report = {"schema": 1, "target": self.KIND, "root": str(self.root), "release": None, "overlay": None,
-                  "journal": str(journal.path) if data else None,
-                  "env": (data.options.get("env", {}) if data else {}), "patches": [], "files": []}
-        states = {}
-        for f in (data.files if data else []):
-            actual = sha256_file_or_none(self.path(f.path))
-            report["files"].append({"path": f.path, "role": f.role, "expected_sha256": f.post_sha256, "actual_sha256": actual,
-                                    "original_sha256": f.pre_sha256, "patches": f.patches})
-            states[f.path] = actual
-        applied = {p.ref: p for p in data.patches} if data else {}
-        skipped = data.options.get("skipped", {}) if data else {}
-        for ref in sorted(set(applied) | set(skipped) | {p.ref for p in catalog.for_target(self.KIND)}):
-            state, reason = "not applied", ""
-            if ref in skipped:
-                state, reason = "not applicable", skipped[ref]
-            elif ref in applied and self.interrupted(data):
-                state, reason = "broken", self.interrupted(data)
-            elif ref in applied:
-                state, reason = "applied", ""
-                for f in (f for f in data.files if ref in f.patches):
-                    if states[f.path] == f.post_sha256:
-                        if f.pre_sha256 and not backups.has(f.pre_sha256):
-                            state, reason = "broken", f"the backup of {f.path} is missing: revert cannot restore it"
-                        continue
-                    if states[f.path] == f.pre_sha256:
-                        state, reason = "not applied", f"{self.label(f.path)} is the original again"
-                    else:
-                        state, reason = "drifted", f"{self.label(f.path)} changed since apply (updated?): run apply again"
-                    break
-            report["patches"].append({"ref": ref, "id": ref.split("@")[0], "version": int(ref.split("@")[1]),
-                                      "state": state, "reason": reason,
-                                      "content_sha256": applied[ref].content_sha256 if ref in applied else None})
-        return report
+        for f in (f for f in data.files if ref in f.patches):
+            actual = entries[f.path]["actual_sha256"]
+            if actual == f.post_sha256:
+                if f.pre_sha256 and not backups.has(f.pre_sha256):
+                    return "broken", f"the backup of {f.path} is missing: revert cannot restore it"
+                continue
+            if actual == f.pre_sha256:
+                return "not applied", f"{self.label(f.path)} is the original again"
+            return "drifted", f"{self.label(f.path)} changed since apply (updated?): run apply again"
+        return "applied", ""
 
 
 class SingleFileTarget(InPlaceTarget):

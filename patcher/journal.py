@@ -11,6 +11,7 @@ to undo (see transaction.recover).
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from patcher.atomicio import write_atomic
@@ -24,15 +25,20 @@ APPLIED = "applied"
 REVERTING = "reverting"
 
 
+class Role(str, Enum):
+    """What a recorded file is to its target (stored as its value)."""
+
+    INPLACE = "inplace"  # the file itself is replaced (a bundle file, GOROOT/bin/go)
+    OVERLAY = "overlay"  # a source read through the overlay, never changed on disk
+    ADDED = "added"  # a file that exists only in the overlay
+
+
 @dataclass
 class FileRecord:
     """One file of the target (path relative to its root, '/' separators)."""
 
     path: str
-    # "inplace": the file itself is replaced (a bundle file, GOROOT/bin/go);
-    # "overlay": a source read through the overlay, never changed on disk;
-    # "added": a file that exists only in the overlay.
-    role: str
+    role: Role
     pre_sha256: str | None
     post_sha256: str | None
     backup: str | None = None  # BackupStore digest of the pre bytes
@@ -61,7 +67,11 @@ class JournalData:
     patches: list[PatchRecord] = field(default_factory=list)
     files: list[FileRecord] = field(default_factory=list)
     overlay: str | None = None  # overlay.json, relative to the target's state dir
-    options: dict = field(default_factory=dict)
+    unverified: str | None = None  # why the target's sources could not be verified (a release without fingerprints)
+    options: dict = field(default_factory=dict)  # what the user chose that later applies keep (--env)
+    skipped: dict = field(default_factory=dict)  # patch ref -> why it was not applicable
+    created_dirs: list = field(default_factory=list)  # folders apply created for new files (revert removes them)
+    txn: dict = field(default_factory=dict)  # the running transaction's own bookkeeping (transaction.py)
     previous: dict | None = None  # the committed journal a re-apply replaces
     schema: int = SCHEMA
     updated: float = 0.0
@@ -75,8 +85,14 @@ class JournalData:
     @classmethod
     def from_json(cls, raw: dict) -> "JournalData":
         raw = dict(raw)
+        # Journals written before the bookkeeping had fields of its own kept it in options.
+        options = dict(raw.get("options", {}))
+        raw.setdefault("skipped", options.pop("skipped", {}))
+        raw.setdefault("created_dirs", options.pop("created_dirs", []))
+        raw.setdefault("txn", {k[4:]: options.pop(k) for k in list(options) if k.startswith("txn_")})
+        raw["options"] = options
         raw["patches"] = [PatchRecord(**p) for p in raw.get("patches", [])]
-        raw["files"] = [FileRecord(**f) for f in raw.get("files", [])]
+        raw["files"] = [FileRecord(**dict(f, role=Role(f["role"]))) for f in raw.get("files", [])]
         return cls(**raw)
 
 

@@ -6,11 +6,12 @@ superset of JSONC, as the expression `(<file>)`: offsets are shifted back by
 the one byte of the opening parenthesis.  Members are set by replacing a
 value's span or inserting a new member after the last one, in the file's own
 indentation, comma style and line endings.  `load` reads JSONC into Python
-values so a result can be checked to mean exactly what was intended.
+values from the same syntax tree (never by rewriting the text), so a result
+can be checked to mean exactly what was intended, and refuses JavaScript
+that is not JSON.
 """
 
 import json
-import re
 
 from patcher import syntax
 from patcher.errors import Refused
@@ -133,28 +134,112 @@ def _insert(doc: Doc, obj, depth: int, key: str, value) -> bytes:
 
 
 def load(data: bytes, label: str):
-    """JSONC -> Python: comments and trailing commas removed, then json."""
-    text = data.decode("utf-8-sig")
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j == -1 else j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            i = n if j == -1 else j + 2
-        else:
-            out.append(c)
-            i += 1
-    plain = re.sub(r",(\s*[}\]])", r"\1", "".join(out))
+    """JSONC -> Python values, read from the syntax tree: comments anywhere,
+    trailing commas, a BOM and CRLF are fine; anything that is JavaScript but
+    not JSON (identifiers, single-quoted or template strings, functions, hex
+    numbers...) is refused naming the file.  An empty or comment-only file is {}."""
     try:
-        return json.loads(plain) if plain.strip() else {}
-    except ValueError as exc:
-        raise Refused(f"{label}: not valid JSON with comments ({exc})") from None
+        body = data[len(_BOM):] if data.startswith(_BOM) else data
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refused(f"{label}: not UTF-8 (byte {exc.start + (len(data) - len(body))})") from None
+    # Wrapped in parentheses an object literal is an expression, not a block.
+    tree = syntax.parse("javascript", b"(" + body + b"\n)")
+    if tree.root_node.has_error:
+        bare = syntax.parse("javascript", body)
+        if not bare.root_node.has_error and all(c.type == "comment" for c in bare.root_node.named_children):
+            return {}  # only comments (or nothing): the file means no settings
+        raise Refused(f"{label}: not valid JSON with comments ({syntax.describe_error(syntax.first_error(tree))})")
+    top = [c for c in tree.root_node.named_children if c.type != "comment"]
+    stmt = top[0] if len(top) == 1 else None
+    inner = _solid(stmt)[0] if stmt is not None and stmt.type == "expression_statement" and len(_solid(stmt)) == 1 else None
+    values = _solid(inner) if inner is not None and inner.type == "parenthesized_expression" else []
+    if len(values) != 1:
+        raise Refused(f"{label}: not JSON: the file is not one JSON value")
+    try:
+        return _value(values[0], label)
+    except RecursionError:
+        raise Refused(f"{label}: not JSON we can read: nested too deeply") from None
+
+
+def _solid(node) -> list:
+    """A node's named children that are not comments."""
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+def _line(node) -> int:
+    return node.start_point[0] + 1
+
+
+def _not_json(node, label: str, what: str) -> Refused:
+    return Refused(f"{label}: not JSON: {what} at line {_line(node)}")
+
+
+def _decode(node, label: str, what: str):
+    """One token (string, number, negative number) by JSON's own rules."""
+    text = node.text.decode("utf-8")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise _not_json(node, label, f"{what} {_clip(text)}") from None
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# What a JavaScript node that is not JSON is, in the refusal.
+_JS_ONLY = {"identifier": "the identifier", "undefined": "undefined", "template_string": "the template string",
+            "function_expression": "a function", "arrow_function": "a function", "call_expression": "a call",
+            "regex": "a regular expression", "binary_expression": "an expression", "parenthesized_expression": "parentheses"}
+
+
+def _value(node, label: str):
+    kind = node.type
+    if kind == "object":
+        return _object(node, label)
+    if kind == "array":
+        _check_commas(node, label)
+        return [_value(c, label) for c in _solid(node)]
+    if kind == "string":
+        if not node.text.startswith(b'"'):
+            raise _not_json(node, label, f"the single-quoted string {_clip(node.text.decode())}")
+        return _decode(node, label, "the string")
+    if kind == "number":
+        value = _decode(node, label, "the number")
+        if isinstance(value, (int, float)):
+            return value
+        raise _not_json(node, label, f"the number {node.text.decode()}")  # pragma: no cover - json.loads gives numbers
+    if kind == "unary_expression" and node.child_by_field_name("operator").type == "-" \
+            and node.child_by_field_name("argument").type == "number":
+        return _decode(node, label, "the number")
+    if kind in ("true", "false", "null"):
+        return {"true": True, "false": False, "null": None}[kind]
+    what = _JS_ONLY.get(kind, kind.replace("_", " "))
+    raise _not_json(node, label, f"{what} {_clip(node.text.decode())}" if kind in ("identifier", "template_string") else what)
+
+
+def _object(node, label: str) -> dict:
+    _check_commas(node, label)
+    out = {}
+    for member in _solid(node):
+        if member.type != "pair":
+            raise _not_json(member, label, f"{_JS_ONLY.get(member.type, member.type.replace('_', ' '))} in an object")
+        key = member.child_by_field_name("key")
+        if key.type != "string" or not key.text.startswith(b'"'):
+            raise _not_json(key, label, f"the key {_clip(key.text.decode())} is not a double-quoted string")
+        out[_decode(key, label, "the key")] = _value(member.child_by_field_name("value"), label)
+    return out
+
+
+def _check_commas(node, label: str) -> None:
+    """JSON has one comma between two members (we allow one after the last),
+    JavaScript allows holes: `[1,,2]`."""
+    previous = "["
+    for c in node.children:
+        if c.type == "comment":
+            continue
+        if c.type == "," and previous in (",", "[", "{"):
+            raise _not_json(c, label, "an empty element (two commas)" if previous == "," else "a comma before the first element")
+        previous = c.type

@@ -1,12 +1,15 @@
-"""Which patch versions to apply: command line, lock file, Makefile, defaults.
+"""Which patch versions to apply: --patch, else the pin file, else the defaults.
 
-Users pin versions in their Makefile (`PATCHES := go/test-output-utf8@1 ...`)
-and keep a lock file, patcher.lock, recording the content hash of each
-pinned patch (`patcher lock` writes it).  A pinned patch whose content no
-longer has the locked hash is refused: the pin promised those exact edits.
+A project pins versions in patcher.lock (`patcher lock ID@VER...` writes it),
+which records the content hash of each pinned patch; it is found like
+go.mod: in the current directory or the nearest parent.  A pinned patch
+whose content no longer has the locked hash is refused: the pin promised
+those exact edits.  An explicit --patch always wins; the pin file only
+checks the hashes of the patches it lists.  A Makefile pins by passing
+--patch itself (see the README); patcher never reads Makefiles.
 """
 
-import re
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +18,31 @@ from patcher.atomicio import write_atomic
 from patcher.catalog import Catalog, Patch, parse_ref
 from patcher.errors import Refused, UsageError
 
-LOCK_NAME = "patcher.lock"
-_ASSIGN = re.compile(r"^\s*PATCHES\s*(?::=|\?=|=)\s*(.*)$")
+PINS_FILE = "patcher.lock"
 
 
 @dataclass
 class Pins:
     refs: list[str]
-    source: str  # where the pins came from, for messages
-    locked: dict[str, str]  # ref -> content sha256 from the lock file
+    path: Path | None  # the pin file they came from (None: none found)
+    locked: dict[str, str]  # ref -> content sha256 from the pin file
+
+
+def find_pins_file(directory: Path) -> Path | None:
+    """patcher.lock in `directory` or its nearest parent that has one."""
+    for d in [directory, *directory.parents]:
+        if (d / PINS_FILE).is_file():
+            return d / PINS_FILE
+    return None
+
+
+def shown(path: Path, cwd: Path) -> str:
+    """A pin file as messages name it: relative to the current directory when it is at or above it."""
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if rel.startswith("..") else f".{os.sep}{rel}"
 
 
 def read_lock(path: Path) -> dict[str, str]:
@@ -43,66 +62,45 @@ def read_lock(path: Path) -> dict[str, str]:
     return out
 
 
-def read_makefile_pins(path: Path) -> list[str] | None:
-    """The refs of a `PATCHES := ...` assignment (with \\ continuations), if any."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None
-    for i, line in enumerate(lines):
-        m = _ASSIGN.match(line)
-        if not m:
-            continue
-        value = m.group(1)
-        while value.endswith("\\") and i + 1 < len(lines):
-            i += 1
-            value = value[:-1] + " " + lines[i]
-        return value.split("#", 1)[0].split()
-    return None
+def load_pins(directory: Path, pins_file: Path | None = None) -> Pins:
+    """The pins of `pins_file`, or of the patcher.lock found from `directory`."""
+    if pins_file and not pins_file.is_file():
+        raise UsageError(f"{pins_file}: --lock-file does not exist")
+    path = pins_file or find_pins_file(directory)
+    locked = read_lock(path) if path else {}
+    return Pins(sorted(locked), path, locked)
 
 
-def resolve_pins(directory: Path, lock_path: Path | None = None) -> Pins | None:
-    """Pins from the lock file, else from the Makefile, in `directory`."""
-    lock_path = lock_path or directory / LOCK_NAME
-    locked = read_lock(lock_path)
-    if locked:
-        return Pins(sorted(locked), str(lock_path), locked)
-    refs = read_makefile_pins(directory / "Makefile")
-    if refs:
-        return Pins(refs, str(directory / "Makefile"), {})
-    return None
-
-
-def select(catalog: Catalog, kind: str, explicit: list[str], directory: Path, lock_path: Path | None = None) -> tuple[list[Patch], str]:
-    """The patches for one target kind, and a phrase saying where they came from."""
-    locked = read_lock(lock_path or directory / LOCK_NAME)
+def select(catalog: Catalog, kind: str, explicit: list[str], directory: Path,
+           pins_file: Path | None = None) -> tuple[list[Patch], str]:
+    """The patches for one target kind, and where the choice came from
+    (`--patch`, `./patcher.lock`, `defaults`) for the `pins:` line."""
+    pins = load_pins(directory, pins_file)
+    where = shown(pins.path, directory) if pins.path else None
     if explicit:
         refs, source = explicit, "--patch"
+    elif pins.refs:
+        refs, source = pins.refs, where
     else:
-        pins = resolve_pins(directory, lock_path)
-        if pins is None:
-            return catalog.defaults(kind), "defaults"
-        refs, source = pins.refs, pins.source
+        return catalog.defaults(kind), "defaults"
     seen_ids = set()
     chosen = []
-    kinds_named = set()
     for ref in refs:
         patch = catalog.get(ref)
         if patch.manifest.id in seen_ids:
             raise UsageError(f"{ref}: two versions of {patch.manifest.id} selected")
         seen_ids.add(patch.manifest.id)
-        want = locked.get(ref)
+        want = pins.locked.get(ref)
         if want is not None and want != patch.content_sha256:
-            raise Refused(f"{lock_path or directory / LOCK_NAME}: {ref} is pinned at sha256 {want[:12]}… but its content is now "
+            raise Refused(f"{pins.path}: {ref} is pinned at sha256 {want[:12]}… but its content is now "
                           f"{patch.content_sha256[:12]}…; a pinned patch version must not change (bump its version, or `patcher lock` to accept)")
-        kinds_named.add(patch.manifest.target)
         if patch.manifest.target == kind:
             chosen.append(patch)
     if not chosen:
         if explicit:
             raise UsageError(f"no {kind} patch among --patch {' '.join(refs)} (see `patcher list`)")
         # Pins for other targets only: this target gets its defaults.
-        return catalog.defaults(kind), f"defaults ({source} pins no {kind} patch)"
+        return catalog.defaults(kind), f"defaults ({where} pins no {kind} patch)"
     return chosen, source
 
 

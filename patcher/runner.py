@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 from patcher import transaction
 from patcher.atomicio import BackupStore
 from patcher.journal import FileRecord, Journal, JournalData
-from patcher.lock import TargetLock
+from patcher.runlock import RunLock
 
 
 @dataclass
@@ -31,20 +31,31 @@ class Prepared:
 
 
 class Target(Protocol):
-    def lock(self) -> TargetLock: ...
-    def prepare(self) -> Prepared: ...
+    def lock(self) -> RunLock: ...
+    def prepare(self, patches: list, force: bool, env: dict | None) -> Prepared: ...
 
 
-def apply_targets(targets: list[Target], state_dir: Path) -> list[str]:
-    """Apply every target or none; returns one message per target."""
+@dataclass
+class Run:
+    """One target of a run and what to apply to it."""
+
+    target: Target
+    patches: list
+    force: bool = False
+    env: dict | None = None
+
+
+def apply_targets(runs: list[Run], state_dir: Path) -> list[str]:
+    """Apply to every target or to none; returns one message per target."""
     with ExitStack() as stack:
         # A fixed order, so two runs over the same targets cannot deadlock.
-        for lock in sorted((t.lock() for t in targets), key=lambda l: str(l.path)):
+        for lock in sorted((r.target.lock() for r in runs), key=lambda l: str(l.path)):
             stack.enter_context(lock)
         prepared: list[Prepared] = []
+        committed = False
         try:
-            for t in targets:
-                prepared.append(t.prepare())
+            for r in runs:
+                prepared.append(r.target.prepare(r.patches, r.force, r.env))
             active = [p for p in prepared if p.data is not None]
             group = transaction.Group(state_dir) if len(active) > 1 else None
             written: list[Prepared] = []
@@ -56,15 +67,19 @@ def apply_targets(targets: list[Target], state_dir: Path) -> list[str]:
                 for p in reversed(written):
                     transaction.abort(p.root, p.backups, p.journal, p.data)
                 raise
+            # Past the commit record (or, for one target, its finished journal)
+            # the run is rolled forward, never back: recovery completes it.
             if group:
                 group.mark_committed()
+                committed = True
             for p in active:
                 transaction.finish(p.journal, p.data)
+            committed = True
             if group:
                 group.forget()
         except BaseException:
             for p in prepared:
-                p.on_abort()
+                (p.on_commit if committed else p.on_abort)()
             raise
         for p in prepared:
             p.on_commit()

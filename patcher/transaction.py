@@ -16,12 +16,13 @@ killed `revert` ("reverting"), since the user asked for the original.
 
 import os
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from patcher.atomicio import BackupStore, is_temp_name, make_private_dir, write_atomic
 from patcher.errors import Refused
 from patcher.hashing import sha256_file_or_none
-from patcher.journal import APPLIED, APPLYING, REVERTING, FileRecord, Journal, JournalData
+from patcher.journal import APPLIED, APPLYING, REVERTING, FileRecord, Journal, JournalData, Role
 
 GROUPS_DIR = "groups"
 
@@ -106,7 +107,7 @@ def begin(root: Path, backups: BackupStore, journal: Journal, data: JournalData,
             raise Refused(f"{path}: no verified backup of the original; refusing to replace it")
         before[record.path] = digest
     data.phase = APPLYING
-    data.options = dict(data.options, txn_before=before, txn_group=group.id if group else None)
+    data.txn = {"before": before, "group": group.id if group else None}
     journal.save(data)
     try:
         for record, new in changes:
@@ -120,7 +121,7 @@ def begin(root: Path, backups: BackupStore, journal: Journal, data: JournalData,
 
 def finish(journal: Journal, data: JournalData) -> None:
     data.phase = APPLIED
-    data.options = {k: v for k, v in data.options.items() if not k.startswith("txn_")}
+    data.txn = {}
     data.previous = None
     journal.save(data)
 
@@ -128,10 +129,11 @@ def finish(journal: Journal, data: JournalData) -> None:
 def abort(root: Path, backups: BackupStore, journal: Journal, data: JournalData) -> None:
     """Undo a `begin`: every file back to its bytes before this run, and the
     journal back to what it was (the previous apply, or none)."""
-    before = data.options.get("txn_before", {})
-    for f in (f for f in data.files if f.role == "inplace"):
+    before = data.txn.get("before", {})
+    for f in (f for f in data.files if f.role == Role.INPLACE):
         wanted = before.get(f.path, f.pre_sha256)
-        if sha256_file_or_none(_target_path(root, f.path)) != wanted:
+        actual = sha256_file_or_none(_target_path(root, f.path))
+        if actual != wanted and _ours(actual, f.post_sha256):
             _restore(root, backups, f.path, wanted, f.mode)
     if data.previous:
         journal.save(JournalData.from_json(data.previous))
@@ -146,30 +148,55 @@ def commit(root: Path, backups: BackupStore, journal: Journal, data: JournalData
     finish(journal, data)
 
 
-def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData, force: bool) -> list[str]:
-    """Restore every in-place file to its original bytes; returns the paths restored.
+def _ours(actual: str | None, *known: str | None) -> bool:
+    """Whether patcher may write over a file whose sha256 is `actual`: it has
+    bytes patcher knows (`known`: what apply found or wrote), or it is
+    missing (a kill between the two renames of a set-aside replace leaves no
+    file).  Anything else is the user's (an update, an edit): never ours to
+    overwrite, whatever --force says."""
+    return actual is None or actual in known
 
-    Refuses (unless `force`) when a file no longer has the bytes apply wrote:
-    someone changed it since, and restoring would throw that change away.
+
+@dataclass
+class Reverted:
+    restored: list[str] = field(default_factory=list)  # put back to the original
+    left: list[str] = field(default_factory=list)  # changed since apply: record forgotten, file left as it is
+
+
+def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData, force: bool) -> Reverted:
+    """Restore every in-place file to its original bytes.
+
+    A file that no longer has the bytes apply found or wrote was changed by
+    someone since (an update, an edit).  Without `force` that is refused;
+    with `force` its record is forgotten and the file left alone: restoring
+    would destroy a file patcher has no copy of.
     """
-    for f in (f for f in data.files if f.role == "inplace"):
-        actual = sha256_file_or_none(_target_path(root, f.path))
-        if actual not in (f.post_sha256, f.pre_sha256) and not force:
-            raise Refused(f"{_target_path(root, f.path)}: changed since patcher applied it (updated or edited?); "
-                          "revert --force restores the original anyway")
-        if f.pre_sha256 is not None:
+    left = []
+    for f in (f for f in data.files if f.role == Role.INPLACE):
+        if not _ours(sha256_file_or_none(_target_path(root, f.path)), f.post_sha256, f.pre_sha256):
+            if not force:
+                raise Refused(f"{_target_path(root, f.path)}: changed since patcher applied it (updated or edited?), so it is "
+                              "not patcher's to restore; `revert --force` forgets patcher's record of it and leaves it as it is")
+            left.append(f.path)
+        elif f.pre_sha256 is not None:
             backups.load(f.pre_sha256)  # missing or damaged backup: refuse before changing anything
+    data.files = [f for f in data.files if f.path not in left]
     data.phase = REVERTING
     journal.save(data)
-    return _finish_revert(root, backups, journal, data)
+    return Reverted(_finish_revert(root, backups, journal, data), left)
 
 
 def _finish_revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData) -> list[str]:
     restored = []
-    for f in (f for f in data.files if f.role == "inplace"):
-        if sha256_file_or_none(_target_path(root, f.path)) != f.pre_sha256:
-            _restore(root, backups, f.path, f.pre_sha256, f.mode)
-            restored.append(f.path)
+    for f in (f for f in data.files if f.role == Role.INPLACE):
+        actual = sha256_file_or_none(_target_path(root, f.path))
+        if actual == f.pre_sha256:
+            continue
+        if not _ours(actual, f.post_sha256):
+            # Changed again after the revert began (an update racing it): the user's now.
+            continue
+        _restore(root, backups, f.path, f.pre_sha256, f.mode)
+        restored.append(f.path)
     journal.remove()
     return restored
 
@@ -184,14 +211,18 @@ def recover(root: Path, backups: BackupStore, journal: Journal, state_dir: Path 
         _finish_revert(root, backups, journal, data)
         return "finished an interrupted revert"
     if data.phase == APPLYING:
-        gid = data.options.get("txn_group")
+        gid = data.txn.get("group")
         if gid and state_dir is not None and Group(state_dir, gid).committed():
             # Every target of that run was written before the run died.
-            for f in (f for f in data.files if f.role == "inplace"):
-                if sha256_file_or_none(_target_path(root, f.path)) != f.post_sha256:
-                    raise Refused(f"{_target_path(root, f.path)}: interrupted run was committed but this file "
-                                  "does not have the bytes it wrote; revert --force restores the original")
+            # Every file was written before the commit record; one that no longer
+            # has those bytes was changed since by someone else: not ours any more.
+            changed = [f.path for f in data.files if f.role == Role.INPLACE
+                       and sha256_file_or_none(_target_path(root, f.path)) != f.post_sha256]
+            data.files = [f for f in data.files if f.path not in changed]
             finish(journal, data)
+            if changed:
+                return (f"completed an interrupted apply; changed since by someone else, left as they are and "
+                        f"forgotten: {', '.join(changed)}")
             return "completed an interrupted apply"
         abort(root, backups, journal, data)
         return "rolled back an interrupted apply"

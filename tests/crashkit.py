@@ -15,6 +15,13 @@ then checks:
 2. the next `apply` or `revert` (alternating) recovers: exit 0, the target
    wholly in that command's end state;
 3. a `revert` after that is byte-exact: the tree as it was before any apply.
+
+A factory made with `busy=True` runs every command with bin/go "running"
+(tests/busyrename.c: a rename onto it fails as on Windows), so each replace
+goes through the rename-aside path: bin/go moved aside, the new file moved
+in.  A kill between those two renames leaves no bin/go but a set-aside file
+holding the original or patched bytes; that is the one state accepted in
+step 1 besides the two ends, and recovery must put the file back.
 """
 
 import os
@@ -30,12 +37,14 @@ from pathlib import Path
 from typing import Callable
 
 import bundlegen
+import busyrename
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 import gobin  # noqa: E402
 
 TEMP = re.compile(r"^\..*\.patcher-tmp\.")
+SET_ASIDE = re.compile(r"^\.(?P<of>.*)\.patcher-old\.\d+\.[0-9a-f]+$")
 
 
 def listing(root: Path, skip: set[str]) -> dict[str, tuple]:
@@ -53,9 +62,9 @@ def listing(root: Path, skip: set[str]) -> dict[str, tuple]:
     return out
 
 
-def run_cli(*args) -> subprocess.CompletedProcess:
+def run_cli(*args, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "patcher", *map(str, args)], cwd=REPO, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+                          env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})))
 
 
 @dataclass
@@ -77,8 +86,10 @@ class Target:
 class Factory:
     """Fresh targets of one kind, and the reference end state of `apply`."""
 
-    def __init__(self, kind: str, work: Path, go_version: str | None = None):
+    def __init__(self, kind: str, work: Path, go_version: str | None = None, busy: bool = False):
         self.kind, self.work, self.n = kind, work, 0
+        # Every command sees bin/go as a running executable (Windows rules).
+        self.env = busyrename.env("bin/go") if busy else {}
         if kind == "go":
             self.pristine = gobin.fetch(go_version or gobin.DEFAULT_VERSION, quiet=True)
             self.rels = ["bin/go"]
@@ -87,12 +98,12 @@ class Factory:
             self.rels = ["out/main.js", "out/vs/platform/terminal/node/ptyHostMain.js", "product.json"]
         ref = self.fresh()
         t0 = time.monotonic()
-        proc = run_cli("apply", *ref.flag())
+        proc = run_cli("apply", *ref.flag(), env=self.env)
         self.apply_seconds = time.monotonic() - t0
         assert proc.returncode == 0, proc.stderr
         self.patched = {rel: (ref.root / rel).read_bytes() for rel in self.rels}
         t0 = time.monotonic()
-        assert run_cli("revert", *ref.flag()).returncode == 0
+        assert run_cli("revert", *ref.flag(), env=self.env).returncode == 0
         self.revert_seconds = time.monotonic() - t0
 
     def fresh(self) -> Target:
@@ -108,13 +119,17 @@ class Factory:
         t.others = listing(root, set(self.rels))
         return t
 
+    def state_of_next(self) -> Path:
+        """The state directory the next fresh() target will use."""
+        return self.work / f"t{self.n + 1}" / "state"
+
     def cleanup(self, t: Target) -> None:
         shutil.rmtree(t.root.parent.parent, ignore_errors=True)
 
 
-def kill_after(cmd: list[str], delay: float) -> int:
+def kill_after(cmd: list[str], delay: float, env: dict | None = None) -> int:
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, PYTHONPATH=str(REPO)), start_new_session=True)
+                            env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})), start_new_session=True)
     try:
         proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -123,12 +138,44 @@ def kill_after(cmd: list[str], delay: float) -> int:
     return proc.returncode
 
 
-def kill_before_rename(cmd: list[str], nth: int) -> int:
+def kill_during_self_test(cmd: list[str], state: Path, extra: float, env: dict | None = None) -> int:
+    """Run cmd; SIGKILL its process group `extra` seconds after the self-test
+    of the built go command started (its probe package appeared)."""
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})), start_new_session=True)
+    deadline, seen = time.monotonic() + 900, False
+    while proc.poll() is None and time.monotonic() < deadline:
+        if list(state.glob("targets/*/build/selftest/probe_test.go")):
+            seen = True
+            time.sleep(extra)
+            break
+        time.sleep(0.02)
+    killed = proc.poll() is None
+    if killed:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    if not (seen and killed):
+        raise AssertionError(f"{' '.join(cmd)}: not killed during its self-test (seen: {seen}; it ended first)")
+    return proc.returncode
+
+
+def self_test_trials(factory: "Factory", n: int, rng: random.Random) -> list["Trial"]:
+    """apply killed while the new go command's self-test runs (Go only)."""
+    out = []
+    for i in range(n):
+        extra = rng.uniform(0, 0.4)  # the self-test takes about a second with a warm build cache
+        state = factory.state_of_next()
+        out.append(trial(factory, "apply", lambda cmd: kill_during_self_test(cmd, state, extra, factory.env),
+                         f"during the self-test (+{extra:.2f}s)", "apply" if i % 2 else "revert"))
+    return out
+
+
+def kill_before_rename(cmd: list[str], nth: int, env: dict | None = None) -> int:
     """Run cmd under strace; SIGKILL the patcher process right before its nth rename."""
     full = ["strace", "-qq", "-o", os.devnull, "-e", "trace=rename,renameat,renameat2",
             "-e", f"inject=rename,renameat,renameat2:signal=KILL:when={nth}", *cmd]
     proc = subprocess.Popen(full, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, PYTHONPATH=str(REPO)), start_new_session=True)
+                            env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})), start_new_session=True)
     proc.wait()
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # anything the killed run left behind (go build)
@@ -137,9 +184,9 @@ def kill_before_rename(cmd: list[str], nth: int) -> int:
     return proc.returncode
 
 
-def count_renames(cmd: list[str]) -> int:
+def count_renames(cmd: list[str], env: dict | None = None) -> int:
     out = subprocess.run(["strace", "-qq", "-c", "-e", "trace=rename,renameat,renameat2", *cmd], cwd=REPO,
-                         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+                         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})))
     return sum(int(m.group(1)) for m in re.finditer(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?rename", out.stderr, re.M))
 
 
@@ -149,15 +196,24 @@ class Trial:
     how: str
     ok: bool
     detail: str = ""
+    set_aside: bool = False  # the kill left a target file moved aside, its replacement not yet in
+
+
+def set_aside_of(t: Target, rel: str) -> list[bytes]:
+    """The bytes of every file patcher moved aside from the target file `rel`."""
+    d = (t.root / rel).parent
+    return [p.read_bytes() for p in d.iterdir() if (m := SET_ASIDE.match(p.name)) and m["of"] == Path(rel).name]
 
 
 def check_intermediate(t: Target) -> str:
     """'' if the target is wholly in a consistent state after the kill, else what is wrong."""
     for rel, data in t.files().items():
+        if data is None and any(a in (t.original[rel], t.patched[rel]) for a in set_aside_of(t, rel)):
+            continue  # killed between moving a busy file aside and moving the new one in
         if data not in (t.original[rel], t.patched[rel]):
             return f"{rel}: neither the original nor the patched bytes"
     now = listing(t.root, set(t.original))
-    extra = {rel for rel in set(now) - set(t.others) if not TEMP.match(Path(rel).name)}
+    extra = {rel for rel in set(now) - set(t.others) if not (TEMP.match(Path(rel).name) or SET_ASIDE.match(Path(rel).name))}
     if extra or set(t.others) - set(now):
         return f"files appeared or vanished: {sorted(extra | (set(t.others) - set(now)))[:3]}"
     changed = [rel for rel in t.others if now.get(rel) != t.others[rel]]
@@ -181,24 +237,25 @@ def trial(factory: Factory, command: str, kill: Callable[[list[str]], int], how:
     name = f"{factory.kind} {command}"
     try:
         if command == "revert":
-            proc = run_cli("apply", *t.flag())
+            proc = run_cli("apply", *t.flag(), env=factory.env)
             assert proc.returncode == 0, proc.stderr
         kill([sys.executable, "-m", "patcher", command, *t.flag()])
         bad = check_intermediate(t)
         if bad:
             return Trial(name, how, False, f"after the kill: {bad}")
-        proc = run_cli(recover_with, *t.flag())
+        set_aside = any(data is None for data in t.files().values())
+        proc = run_cli(recover_with, *t.flag(), env=factory.env)
         if proc.returncode != 0:
             return Trial(name, how, False, f"recovery with {recover_with} failed: {proc.stderr.strip()}")
         bad = check_end(t, t.patched if recover_with == "apply" else t.original)
         if bad:
             return Trial(name, how, False, f"after {recover_with}: {bad}")
         if recover_with == "apply":
-            proc = run_cli("revert", *t.flag())
+            proc = run_cli("revert", *t.flag(), env=factory.env)
             bad = check_end(t, t.original) if proc.returncode == 0 else proc.stderr.strip()
             if bad:
                 return Trial(name, how, False, f"revert after recovery: {bad}")
-        return Trial(name, how, True)
+        return Trial(name, how, True, set_aside=set_aside)
     finally:
         factory.cleanup(t)
 
@@ -208,7 +265,7 @@ def random_trials(factory: Factory, command: str, n: int, rng: random.Random) ->
     out = []
     for i in range(n):
         delay = rng.uniform(0, span)
-        out.append(trial(factory, command, lambda cmd: kill_after(cmd, delay), f"random {delay:.2f}s",
+        out.append(trial(factory, command, lambda cmd: kill_after(cmd, delay, factory.env), f"random {delay:.2f}s",
                          "apply" if i % 2 else "revert"))
     return out
 
@@ -216,9 +273,9 @@ def random_trials(factory: Factory, command: str, n: int, rng: random.Random) ->
 def rename_trials(factory: Factory, command: str, limit: int | None = None) -> list[Trial]:
     t = factory.fresh()
     if command == "revert":
-        run_cli("apply", *t.flag())
-    total = count_renames([sys.executable, "-m", "patcher", command, *t.flag()])
+        run_cli("apply", *t.flag(), env=factory.env)
+    total = count_renames([sys.executable, "-m", "patcher", command, *t.flag()], factory.env)
     factory.cleanup(t)
     points = list(range(1, total + 1))[:limit]
-    return [trial(factory, command, lambda cmd, n=n: kill_before_rename(cmd, n), f"before rename {n}/{total}",
+    return [trial(factory, command, lambda cmd, n=n: kill_before_rename(cmd, n, factory.env), f"before rename {n}/{total}",
                   "apply" if n % 2 else "revert") for n in points]

@@ -1,7 +1,6 @@
 """Every bad input of issue 4: the exact one-line reason, a non-zero exit,
 nothing changed on disk, no traceback.  (Go cases need a real GOROOT.)"""
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -94,8 +93,9 @@ def test_state_dir_deleted_between_apply_and_revert(goroot, tmp_path):
     proc = run_patcher("revert", "--go-src", goroot, "--state-dir", state)
     from patcher.statedir import target_state_dir
     journal = target_state_dir(state, "go", goroot, create=False) / "journal.json"
-    expect(proc, 1, f"{goroot / 'bin/go'}: is a patched go command but {journal} has no record of it (state directory "
-                    "deleted, or another --state-dir?); the original binary cannot be restored from here: reinstall Go")
+    expect(proc, 1, f"{goroot / 'bin/go'}: has patcher's changes but {journal} has no record of them (state directory "
+                    "deleted, or another --state-dir or $PATCHER_STATE_DIR, or the user who applied them, e.g. root after "
+                    "sudo?); without that record the original go binary cannot be restored from here (or reinstall Go)")
     assert same()
 
 
@@ -195,7 +195,8 @@ def test_editor_state_dir_deleted_between_apply_and_revert(app, tmp_path):
     journal = target_state_dir(state, "cursor", app, create=False) / "journal.json"
     expect(run_patcher("revert", "--cursor", app, "--state-dir", state), 1,
            f"{app / 'out/main.js'}: has patcher's changes but {journal} has no record of them (state directory deleted, or "
-           "another --state-dir?); reinstall the editor to get the original back")
+           "another --state-dir or $PATCHER_STATE_DIR, or the user who applied them, e.g. root after sudo?); reinstall the "
+           "editor to get the original back")
     assert same()
 
 

@@ -25,3 +25,14 @@ def test_not_listed_means_unchanged():
 def test_invalid_product_json_is_refused():
     with pytest.raises(Refused, match="product.json: not valid JSON"):
         checksums.update(b"{nope", {}, "product.json")
+
+
+def test_product_json_with_comments_and_trailing_commas_keeps_them():
+    """Older Cursor releases wrote // comments into product.json."""
+    product = (b'// product configuration\n{\n\t"nameShort": "Cursor",\n\t// checked at startup\n\t"checksums": {\n'
+               b'\t\t"vs/platform/terminal/node/ptyHostMain.js": "BBBB", // the pty host\n'
+               b'\t\t"vs/workbench/workbench.desktop.main.js": "AAAA",\n\t},\n}\n')
+    assert checksums.listed(product, "product.json") == {"vs/platform/terminal/node/ptyHostMain.js": "BBBB",
+                                                          "vs/workbench/workbench.desktop.main.js": "AAAA"}
+    new = checksums.update(product, {"vs/platform/terminal/node/ptyHostMain.js": b"patched"}, "product.json")
+    assert new == product.replace(b'"BBBB"', f'"{sha256_b64_unpadded(b"patched")}"'.encode())

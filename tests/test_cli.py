@@ -45,10 +45,12 @@ def test_list_names_refs_targets_and_releases():
     assert bom["files"] == ["src/cmd/go/internal/load/test.go", "src/cmd/go/internal/test/test.go"]
 
 
-def test_lock_command_writes_hashes_of_makefile_pins(tmp_path):
+def test_lock_command_pins_what_it_is_given_and_never_reads_a_makefile(tmp_path):
     (tmp_path / "Makefile").write_text("PATCHES := go/testmain-bom@1\n")
-    proc = run_patcher("lock", cwd=tmp_path, check=True)
-    assert "wrote patcher.lock (1 patches)" in proc.stdout
+    proc = run_patcher("lock", cwd=tmp_path)
+    assert proc.returncode == 2 and "no patches given and no pins in" in proc.stderr
+    proc = run_patcher("lock", "go/testmain-bom@1", cwd=tmp_path, check=True)
+    assert f"wrote {tmp_path / 'patcher.lock'} (1 patches)" in proc.stdout
     assert '"go/testmain-bom@1" = "sha256:' in (tmp_path / "patcher.lock").read_text()
 
 

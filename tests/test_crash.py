@@ -49,3 +49,10 @@ def test_goroot_apply_killed_before_every_rename(goroot_factory):
 @pytest.mark.parametrize("command", ["apply", "revert"])
 def test_goroot_killed_at_random_instants(goroot_factory, command):
     report(crashkit.random_trials(goroot_factory, command, 4, random.Random(11)))
+
+
+@pytest.mark.go
+def test_goroot_apply_killed_during_the_self_test(goroot_factory):
+    """Killed while the built go command proves itself: nothing installed yet;
+    recovery rolls back (the previous overlay comes back), revert is byte-exact."""
+    report(crashkit.self_test_trials(goroot_factory, 2, random.Random(5)))

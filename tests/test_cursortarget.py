@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def test_apply_check_run_revert(tmp_path, name):
     states = {p["ref"]: p["state"] for p in st["patches"]}
     assert states["cursor/spawn-env-hook@1"] == "applied"
     if winpty:
-        assert states["cursor/winpty-mode@1"] == "applied"
+        assert states["cursor/winpty-mode@2"] == "applied"
         win, _ = node(app, PTY, pre=["--import", str(JS / "fake-win32.mjs")])
         assert win["options"]["useConpty"] is False and win["backend"] == "winpty"
         back, _ = node(app, PTY, env={"PATCHER_WINPTY": "0"}, pre=["--import", str(JS / "fake-win32.mjs")])
@@ -98,7 +99,7 @@ def test_apply_check_run_revert(tmp_path, name):
         product = json.loads((app / "product.json").read_text())
         assert product["checksums"]["vs/platform/terminal/node/ptyHostMain.js"] == sha256_b64_unpadded((app / PTY).read_bytes())
     else:
-        assert states["cursor/winpty-mode@1"] == "not applicable"
+        assert states["cursor/winpty-mode@2"] == "not applicable"
         assert "no winpty backend" in proc.stdout
 
     cli("revert", "--cursor", app, state=state)
@@ -206,3 +207,132 @@ def test_bad_env_option_is_a_usage_error(tmp_path):
     app = make(tmp_path, shape="cjs", winpty=False)
     proc = cli("apply", "--cursor", app, "--env", "1BAD", state=tmp_path / "s", check=False)
     assert proc.returncode == 2 and "expected NAME=VALUE" in proc.stderr
+
+
+def _fake_windows_pty(app):
+    report, _ = node(app, PTY, pre=["--import", str(JS / "fake-win32.mjs")])
+    return report
+
+
+def test_unminified_pty_host_with_shorthand_options(tmp_path):
+    """Unminified builds write {name, cwd, env, cols, rows, useConpty, useConptyDll}."""
+    app = make(tmp_path, shape="esm", winpty=True, unminified_pty=True, esm_bytes=50_000)
+    state = tmp_path / "state"
+    before = tree_digest(app)
+    assert _fake_windows_pty(app)["options"]["useConpty"] is True
+    proc = cli("apply", "--cursor", app, state=state)
+    assert "cursor/winpty-mode@2" in proc.stdout and "not applicable" not in proc.stdout
+    assert b"\t\t\tuseConpty:((process.platform" in (app / PTY).read_bytes(), "the member stays on its own line"
+    win = _fake_windows_pty(app)
+    assert win["options"]["useConpty"] is False and win["backend"] == "winpty"
+    back, _ = node(app, PTY, env={"PATCHER_WINPTY": "0"}, pre=["--import", str(JS / "fake-win32.mjs")])
+    assert back["options"]["useConpty"] is True and back["backend"] == "conpty"
+    cli("revert", "--cursor", app, state=state)
+    assert tree_digest(app) == before
+
+
+def test_product_json_with_comments_and_trailing_commas(tmp_path):
+    """Older Cursor releases wrote // comments into product.json: its checksum entry is
+    updated in place, the comments and trailing commas stay, revert is byte-exact."""
+    app = make(tmp_path, shape="cjs", winpty=True, product_comments=True)
+    state = tmp_path / "state"
+    before = tree_digest(app)
+    original = (app / "product.json").read_bytes()
+    assert b"// Checked at startup" in original and b'",\n\t},' in original
+    cli("apply", "--cursor", app, state=state)
+    product = (app / "product.json").read_bytes()
+    digest = sha256_b64_unpadded((app / PTY).read_bytes())
+    old_digest = sha256_b64_unpadded(bundlegen.ptyhost(winpty=True, esm=False).encode())
+    assert product == original.replace(old_digest.encode(), digest.encode())
+    cli("revert", "--cursor", app, state=state)
+    assert tree_digest(app) == before
+
+
+def test_status_and_doctor_say_winpty_is_not_applicable_before_any_apply(tmp_path):
+    app = make(tmp_path, shape="esm", winpty=False, esm_bytes=50_000)
+    st = json.loads(cli("status", "--cursor", app, "--json", state=tmp_path / "s").stdout)
+    states = {p["ref"]: (p["state"], p["reason"]) for p in st["patches"]}
+    assert set(states) == {"cursor/spawn-env-hook@1", "cursor/winpty-mode@2"}, "a superseded version is not listed"
+    assert states["cursor/spawn-env-hook@1"] == ("not applied", "")
+    state, reason = states["cursor/winpty-mode@2"]
+    assert state == "not applicable" and "the editor's node-pty has no winpty backend" in reason
+    text = cli("status", "--cursor", app, state=tmp_path / "s").stdout
+    assert ("cursor/winpty-mode@2     not applicable  (not applicable: the editor's node-pty has no winpty backend "
+            "(node_modules/node-pty/package.json: is node-pty 1.2.0-beta.10, which has no winpty; "
+            "node_modules/node-pty/lib/windowsPtyAgent.js: its Windows agent loads conpty only))") in text
+    doc = json.loads(cli("doctor", "--cursor", app, "--json", state=tmp_path / "s", check=False).stdout)
+    editor = {f["title"]: f for f in doc["findings"] if f["id"] == "editor-patches"}
+    f = editor["cursor/winpty-mode@2: not applicable"]
+    assert f["ok"] is True and "no winpty backend" in f["detail"]
+    assert editor["cursor/spawn-env-hook@1: not applied"]["ok"] is False
+
+
+def test_status_of_a_bundle_whose_pty_host_reports_a_constant_backend(tmp_path):
+    """node-pty says winpty, the pty host does not choose it (1.110+ shape): not applicable."""
+    app = make(tmp_path, shape="esm", winpty=False, esm_bytes=50_000, node_pty="1.1.0-beta34")
+    (app / "node_modules/node-pty/lib/windowsPtyAgent.js").write_text(bundlegen.node_pty_agent(True))
+    st = json.loads(cli("status", "--cursor", app, "--json", state=tmp_path / "s").stdout)
+    (winpty,) = [p for p in st["patches"] if p["ref"] == "cursor/winpty-mode@2"]
+    assert winpty["state"] == "not applicable" and "does not choose between a conpty and a winpty backend" in winpty["reason"]
+
+
+STAND_IN = """#!/bin/sh
+# A stand-in for the editor's executable: records how it was run, then acts as
+# node only when asked to (ELECTRON_RUN_AS_NODE=1), like Electron.
+echo "ELECTRON_RUN_AS_NODE=$ELECTRON_RUN_AS_NODE $*" >> "${0%/*}/runs.log"
+[ "$ELECTRON_RUN_AS_NODE" = "1" ] || exit 9
+exec "{node}" "$@"
+"""
+
+
+def _stand_in(app: Path, name: str = "cursor") -> Path:
+    exe = app.parent.parent / name
+    exe.write_text(STAND_IN.replace("{node}", shutil.which("node")))
+    exe.chmod(0o755)
+    return exe
+
+
+def test_node_check_uses_the_editors_own_runtime_even_without_node_on_path(tmp_path):
+    app = make(tmp_path, shape="esm", winpty=True, esm_bytes=50_000)
+    exe = _stand_in(app)
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    proc = run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", env={"PATH": str(empty)}, check=True)
+    assert f"note: node --check with the editor's own runtime ({exe}, node {subprocess.check_output(['node', '-p', 'process.versions.node'], text=True).strip()})" in proc.stderr
+    runs = (exe.parent / "runs.log").read_text().splitlines()
+    checks = [r for r in runs if " --check " in r]
+    assert len(checks) == 2 and all(r.startswith("ELECTRON_RUN_AS_NODE=1 --check ") for r in checks), runs
+    assert {Path(r.split()[-1]).suffix for r in checks} == {".mjs"}
+    assert "only the tree-sitter check ran" not in proc.stderr
+
+
+def test_a_runtime_that_is_not_node_is_passed_over(tmp_path):
+    app = make(tmp_path, shape="cjs", winpty=False)
+    exe = _stand_in(app)
+    exe.write_text("#!/bin/sh\necho \"$*\" >> \"${0%/*}/runs.log\"\nexit 0\n")  # runs, but is no node
+    proc = run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", check=True)
+    assert "editor's own runtime" not in proc.stderr and "only the tree-sitter" not in proc.stderr, "node on PATH was used"
+    assert all("--check" not in r for r in (exe.parent / "runs.log").read_text().splitlines())
+
+
+def test_without_editor_runtime_and_node_only_tree_sitter_checks_and_says_so(tmp_path):
+    app = make(tmp_path, shape="cjs", winpty=False)
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    proc = run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", env={"PATH": str(empty)}, check=True)
+    assert ("note: neither the editor's own runtime nor node on PATH was found: only the tree-sitter check ran "
+            "on the patched files (no node --check)") in proc.stderr
+
+
+def test_the_editors_runtime_refuses_what_tree_sitter_accepts(tmp_path):
+    """A duplicate declaration parses, but node (here: the editor's runtime) rejects it: nothing written."""
+    app = make(tmp_path, shape="cjs", winpty=False)
+    main = app / "out/main.js"
+    main.write_bytes(main.read_bytes() + b"let dup1=1;let dup1=2;\n")
+    _stand_in(app)
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    before = tree_digest(app)
+    proc = run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", env={"PATH": str(empty)})
+    refused(proc, "out/main.js: node --check rejects the original file already (SyntaxError: Identifier 'dup1' has already been declared)")
+    assert tree_digest(app) == before

@@ -37,3 +37,34 @@ def test_find_app_refusals(tmp_path):
         find_app(str(tmp_path / "nope"))
     with pytest.raises(Refused, match="no resources/app with package.json and out/"):
         find_app(str(tmp_path))
+
+
+def _exe(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_editor_executables_beside_resources_per_os(tmp_path):
+    from patcher.editorlocate import editor_executables
+    root = tmp_path / "Programs" / "cursor 光标"
+    app = bundlegen.make_app(root, shape="cjs", winpty=False)
+    assert editor_executables(app, "win32") == []
+    win = _exe(root / "Cursor.exe")
+    _exe(root / "Uninstall Cursor.exe")
+    assert editor_executables(app, "win32") == [win]
+    linux = _exe(root / "cursor")
+    assert editor_executables(app, "linux") == [linux], "product.json applicationName, no .exe"
+    (root / "cursor").chmod(0o644)
+    assert editor_executables(app, "linux") == [], "not executable: not a runtime"
+
+
+def test_editor_executable_of_a_macos_app(tmp_path):
+    from patcher.editorlocate import editor_executables
+    mac = tmp_path / "Cursor.app" / "Contents"
+    app = bundlegen.make_app(tmp_path / "staging", shape="cjs", winpty=False)
+    (mac / "Resources").mkdir(parents=True)
+    app.rename(mac / "Resources" / "app")
+    exe = _exe(mac / "MacOS" / "Cursor")
+    assert editor_executables(mac / "Resources" / "app", "darwin") == [exe]

@@ -78,7 +78,8 @@ def test_incremental_reparse_equals_a_full_parse(pristine_goroot, tmp_path):
     one a fresh parse gives, on real Go sources and a 1.5 MB bundle."""
     import bundlegen
     from patcher import syntax
-    from test_patch_cases import ROLES
+    from patcher.cursortarget import CursorTarget
+    ROLES = CursorTarget.CASE_PATHS
     cat = Catalog()
     go = apply_patches(cat.for_target("go"), lambda rel: (pristine_goroot / rel).read_bytes(), lambda f: f, str)
     app = bundlegen.make_app(tmp_path, shape="esm", winpty=True)

@@ -14,7 +14,6 @@ from patcher.catalog import Catalog
 from patcher.cursortarget import CursorTarget
 from patcher.engine import apply_patches
 from patcher.errors import PatcherError
-from test_patch_cases import ROLES
 
 CATALOG = Catalog()
 SNIPPETS = [b"{", b"}", b"(", b")", b";", b"\n", b'"', b"`", b"/*", b"*/", b"//", b"\xe6\xbc\xa2", b"\xff", b"\r\n",
@@ -82,8 +81,8 @@ def test_go_sources_mutated(pristine_goroot, data):
 
 
 JS_FILES = {
-    "esm": {"out/main.js": bundlegen.esm_main(30_000).encode(), ROLES["@ptyhost"]: bundlegen.ptyhost(True, True).encode()},
-    "cjs": {"out/main.js": bundlegen.cjs_main().encode(), ROLES["@ptyhost"]: bundlegen.ptyhost(True, False).encode()},
+    "esm": {"out/main.js": bundlegen.esm_main(30_000).encode(), CursorTarget.CASE_PATHS["@ptyhost"]: bundlegen.ptyhost(True, True).encode()},
+    "cjs": {"out/main.js": bundlegen.cjs_main().encode(), CursorTarget.CASE_PATHS["@ptyhost"]: bundlegen.ptyhost(True, False).encode()},
 }
 
 
@@ -100,7 +99,7 @@ def test_bundles_mutated(data, shape):
         focus = data.draw(st.sampled_from([0, source.find(b"import"), source.find(b"useConpty"), len(source) // 2]))
         head, tail = source[:max(focus, 0)], source[max(focus, 0):]
         files[rel] = head + data.draw(mutated(tail[:2000])) + tail[2000:]
-    check_engine(CATALOG.for_target("cursor"), files, ROLES)
+    check_engine(CATALOG.for_target("cursor"), files, CursorTarget.CASE_PATHS)
 
 
 @settings(max_examples=40, deadline=None)

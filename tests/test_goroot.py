@@ -3,7 +3,8 @@
 import pytest
 
 from patcher.errors import Refused, UsageError
-from patcher.goroot import GoRoot, check_supported, describe_lines, open_goroot, release_line, verify_fingerprint
+from patcher.goroot import (GoRoot, check_supported, describe_lines, open_goroot, release_line, unsupported_reason,
+                            verify_fingerprint)
 from patcher.hashing import sha256_bytes
 
 TEST_GO = "src/cmd/go/internal/test/test.go"
@@ -48,7 +49,7 @@ def test_unsupported_release_names_release_and_range(tmp_path):
 def test_fingerprint_of_real_file_matches(pristine_goroot):
     g = open_goroot(pristine_goroot)
     data = (pristine_goroot / TEST_GO).read_bytes()
-    assert verify_fingerprint(g, TEST_GO, data, force=False) == sha256_bytes(data)
+    assert verify_fingerprint(g, TEST_GO, data, force=False) == (sha256_bytes(data), True)
 
 
 def test_edited_file_is_refused_unless_forced(pristine_goroot):
@@ -58,13 +59,23 @@ def test_edited_file_is_refused_unless_forced(pristine_goroot):
         verify_fingerprint(g, TEST_GO, data, force=False)
     assert f"is not the known one for {g.version}" in str(exc.value)
     assert "the file was probably edited; use --force to patch it anyway" in str(exc.value)
-    assert verify_fingerprint(g, TEST_GO, data, force=True) == sha256_bytes(data)
+    assert verify_fingerprint(g, TEST_GO, data, force=True) == (sha256_bytes(data), False)
 
 
 def test_unlisted_patch_release_accepts_an_upstream_sibling_file(pristine_goroot):
     g = open_goroot(pristine_goroot)
     newer = GoRoot(g.root, f"go{g.line}.99", g.line)
     data = (pristine_goroot / TEST_GO).read_bytes()
-    assert verify_fingerprint(newer, TEST_GO, data, force=False) == sha256_bytes(data)
-    with pytest.raises(Refused, match=f"no fingerprint for go{g.line}.99 and the file matches no known"):
-        verify_fingerprint(newer, TEST_GO, data + b"//", force=False)
+    assert verify_fingerprint(newer, TEST_GO, data, force=False) == (sha256_bytes(data), True)
+    # Not an upstream file we know: unverified (the caller proves the result), or refused with --strict.
+    assert verify_fingerprint(newer, TEST_GO, data + b"//", force=False) == (sha256_bytes(data + b"//"), False)
+    with pytest.raises(Refused, match=f"go{g.line}.99 is a release this patcher has no fingerprints for, and --strict refuses"):
+        verify_fingerprint(newer, TEST_GO, data + b"//", force=False, strict=True)
+
+
+def test_a_newer_release_line_is_not_refused_an_older_one_is(tmp_path):
+    lines = ("1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27")
+    assert unsupported_reason(GoRoot(tmp_path, "go1.28.0", "1.28"), "go/x@1", lines) is None
+    assert unsupported_reason(GoRoot(tmp_path, "go1.20.14", "1.20"), "go/x@1", lines) == \
+        "go1.20.14 is not supported by go/x@1 (supported: go1.21–go1.27)"
+    assert "is not supported" in unsupported_reason(GoRoot(tmp_path, "devel go1.28-abc", None), "go/x@1", lines)

@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -124,16 +123,19 @@ def test_rebuild_with_a_cold_build_cache_gives_the_same_binary(goroot, tmp_path)
     assert {p["state"] for p in status(goroot, state)["patches"]} == {"applied"}
 
 
-def test_replaced_binary_is_drifted_and_revert_needs_force(goroot, tmp_path, pristine_digest):
+def test_replaced_binary_is_drifted_and_revert_force_leaves_it(goroot, tmp_path, pristine_digest):
     state = tmp_path / "state"
     run_patcher("apply", "--go-src", goroot, "--state-dir", state, check=True)
-    replace_file(goroot / "bin/go", b"#!/bin/sh\necho someone else's go\n")
+    someone_elses = b"#!/bin/sh\necho someone else's go\n"
+    replace_file(goroot / "bin/go", someone_elses)
     os.chmod(goroot / "bin/go", 0o755)
     st = status(goroot, state)
     assert {p["state"] for p in st["patches"]} == {"drifted"}
     assert_refused_cleanly(run_patcher("revert", "--go-src", goroot, "--state-dir", state), "changed since patcher applied it", "revert --force")
     run_patcher("revert", "--go-src", goroot, "--state-dir", state, "--force", check=True)
-    assert tree_digest(goroot) == pristine_digest
+    assert (goroot / "bin/go").read_bytes() == someone_elses, "a file patcher has no copy of is never overwritten"
+    digest = tree_digest(goroot)
+    assert {p for p in digest if digest[p] != pristine_digest[p]} == {"bin/go"}
 
 
 def test_changed_source_after_apply_is_drifted(goroot, tmp_path):
@@ -154,9 +156,9 @@ def test_state_directory_deleted_between_apply_and_revert(goroot, tmp_path):
     patched = (goroot / "bin/go").read_bytes()
     shutil.rmtree(state)
     assert_refused_cleanly(run_patcher("revert", "--go-src", goroot, "--state-dir", state),
-                           "is a patched go command but", "has no record of it", "reinstall Go")
+                           "has patcher's changes but", "has no record of them", "reinstall Go")
     assert_refused_cleanly(run_patcher("apply", "--go-src", goroot, "--state-dir", state),
-                           "is already a patched go command")
+                           "apply cannot start from a patched go command")
     assert (goroot / "bin/go").read_bytes() == patched
 
 
@@ -172,9 +174,9 @@ def test_read_only_goroot_is_refused_and_unchanged(goroot, tmp_path, pristine_di
 def test_a_live_lock_holder_makes_the_second_run_give_up(goroot, tmp_path, pristine_digest):
     state = tmp_path / "state"
     run_patcher("status", "--go-src", goroot, "--state-dir", state, check=True)
+    from patcher.runlock import RunLock
     from patcher.statedir import target_state_dir
-    tdir = target_state_dir(state, "go", goroot)
-    (tdir / "lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": 0}))
-    proc = run_patcher("apply", "--go-src", goroot, "--state-dir", state, "--wait", "0.3")
+    with RunLock(target_state_dir(state, "go", goroot), f"GOROOT {goroot}"):
+        proc = run_patcher("apply", "--go-src", goroot, "--state-dir", state, "--wait", "0.3")
     assert_refused_cleanly(proc, "is locked by another patcher run", f"pid {os.getpid()}")
     assert tree_digest(goroot) == pristine_digest

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from patcher import jsonc
@@ -47,3 +49,75 @@ def test_broken_settings_are_refused(bad, reason):
 
 def test_load_handles_comment_markers_inside_strings():
     assert jsonc.load(b'{"url": "http://x/*y*/", /* c */ "b": [1,], }', "s") == {"url": "http://x/*y*/", "b": [1]}
+
+
+def test_load_keeps_string_contents_that_look_like_trailing_commas():
+    # The landed loader removed ",<spaces>}" with a regex over the whole text,
+    # strings included: this loaded as "x }".
+    assert jsonc.load(b'{"a": "x, }", "b": ["y ,]", "z,\\n}"]}', "s") == {"a": "x, }", "b": ["y ,]", "z,\n}"]}
+
+
+PRODUCT = ('\ufeff{\r\n'
+           '\t// written by an older Cursor\r\n'
+           '\t"nameShort": "Cursor", /* inline */ "vscodeVersion": "1.96.2",\r\n'
+           '\t"quote": "say \\"hi\\" \\\\ \\/ \\b\\f\\n\\r\\t", "cjk": "\\u4e2d\\u6587 \\ud83d\\ude00 中文 😀",\r\n'
+           '\t"numbers": [0, -1, 2.5, -3e-2, 1E+3, 12345678901234567890],\r\n'
+           '\t"flags": {"t": true, "f": false, "n": null, "empty": {}, "none": [],},\r\n'
+           '\t"nested": [[1, [2, {"a": [3,],},],], // after\r\n'
+           '\t\t{"b": {"c": "//not a comment /* either */"}}],\r\n'
+           '\t"url": "http://x/*y*/",\r\n'
+           '}\r\n// last words\r\n').encode("utf-8")
+
+
+def test_load_reads_a_product_json_with_comments_and_trailing_commas():
+    assert jsonc.load(PRODUCT, "product.json") == {
+        "nameShort": "Cursor", "vscodeVersion": "1.96.2",
+        "quote": 'say "hi" \\ / \b\f\n\r\t', "cjk": "中文 😀 中文 😀",
+        "numbers": [0, -1, 2.5, -0.03, 1000.0, 12345678901234567890],
+        "flags": {"t": True, "f": False, "n": None, "empty": {}, "none": []},
+        "nested": [[1, [2, {"a": [3]}]], {"b": {"c": "//not a comment /* either */"}}],
+        "url": "http://x/*y*/",
+    }
+
+
+def test_load_without_comments_means_what_json_means():
+    plain = b'{"a": [1, 2.0, -3, "\\u00e9", {"b": null}], "c": "d", "c": "last wins"}'
+    assert jsonc.load(plain, "s") == json.loads(plain)
+    assert jsonc.load(b"", "s") == {} and jsonc.load(b"\xef\xbb\xbf // nothing\r\n/* yet */\r\n", "s") == {}
+    assert jsonc.load(b"[1, 2,]", "s") == [1, 2] and jsonc.load(b'"x"', "s") == "x"
+
+
+@pytest.mark.parametrize("text,reason", [
+    (b'{"a": b}', "the identifier b"),
+    (b'{a: 1}', "the key a is not a double-quoted string"),
+    (b"{'a': 1}", "the key 'a' is not a double-quoted string"),
+    (b'{"a": \'x\'}', "the single-quoted string 'x'"),
+    (b'{"a": `x${1}`}', "the template string `x${1}`"),
+    (b'{"a": function () { return 1 }}', "a function"),
+    (b'{"a": () => 1}', "a function"),
+    (b'{"a": f(1)}', "a call"),
+    (b'{"a": undefined}', "undefined"),
+    (b'{"a": NaN}', "the identifier NaN"),
+    (b'{"a": 0x10}', "the number 0x10"),
+    (b'{"a": 010}', "the number 010"),
+    (b'{"a": .5}', "the number .5"),
+    (b'{"a": 1_000}', "the number 1_000"),
+    (b'{"a": 10n}', "the number 10n"),
+    (b'{"a": +1}', "unary expression"),
+    (b'{"a": "\\x41"}', 'the string "\\x41"'),
+    (b'{"a": [1,,2]}', "an empty element"),
+    (b'{,}', "a comma before the first element"),
+    (b'{...x}', "spread element in an object"),
+    (b'{"a": 1}, {"b": 2}', "sequence expression"),
+    (b'({"a": 1})', "parentheses"),
+    (b'{"a": 1}; alert(1)', "not valid JSON with comments"),
+    (b'{"a": 1', "not valid JSON with comments"),
+    (b'{"a": "\xff"}', "not UTF-8"),
+])
+def test_load_refuses_javascript_that_is_not_json_naming_the_file(text, reason):
+    with pytest.raises(Refused) as exc:
+        jsonc.load(b'\n' + text, "C:\\Cursor 安装\\product.json")
+    message = str(exc.value)
+    assert message.startswith("C:\\Cursor 安装\\product.json: ") and reason in message and "\n" not in message
+    if "JSON:" in message:
+        assert message.endswith("at line 2")

@@ -107,3 +107,57 @@ def test_invalid_toml(tmp_path):
 def test_edit_on_unlisted_file(tmp_path):
     assert refused(tmp_path, GOOD.replace('file = "src/x.go"', 'file = "src/other.go"')) == \
         "MANIFEST: edits[0].file: 'src/other.go' is not listed under [[files]]"
+
+
+NAMED = GOOD.replace('''anchor = ['(function_declaration name: (identifier) @_n (#eq? @_n "f")) @anchor']''', '''anchor = [{ use = "f" }, '(comment) @anchor']
+
+[[edits]]
+name = "the function f again"
+file = "src/x.go"
+action = "insert-before"
+code = "// before"
+anchor = "f"
+
+[anchors]
+f = ['(function_declaration name: (identifier) @_n (#eq? @_n "f")) @anchor']''')
+
+
+def test_named_anchors_are_written_once_and_used_by_name(tmp_path):
+    root, _ = make_catalog(tmp_path, NAMED)
+    (p,) = Catalog(root).all()
+    first, second = p.manifest.edits
+    assert first.steps[0] == second.steps[0] == p.manifest.anchors["f"][0]
+    assert first.steps[1].query == "(comment) @anchor" and len(second.steps) == 1
+    assert refused(tmp_path / "b", NAMED.replace('anchor = "f"', 'anchor = "g"')) == \
+        "MANIFEST: edits[1].anchor: unknown anchor 'g' (not under [anchors])"
+    assert refused(tmp_path / "c", NAMED.replace('{ use = "f" }', '{ use = "h" }')) == \
+        "MANIFEST: edits[0].anchor[0].use: unknown anchor 'h' (not under [anchors])"
+
+
+def test_a_section_of_another_target_kind_is_refused(tmp_path):
+    msg = refused(tmp_path, GOOD + '\n[[members]]\npath = ["a"]\nvalue = 1\n')
+    assert msg == "MANIFEST: members: not a section of a go patch"
+
+
+def test_the_json_schema_is_generated_from_the_same_specs_and_fits_every_manifest(tmp_path):
+    """patches/manifest.schema.json is what `make schema` writes; every real
+    manifest validates against it, and a manifest the loader refuses does not."""
+    import json
+    import tomllib
+
+    import jsonschema
+
+    from conftest import REPO
+    from patcher.manifestschema import json_schema
+    schema = json_schema()
+    committed = json.loads((REPO / "patches" / "manifest.schema.json").read_text(encoding="utf-8"))
+    assert committed == schema, "run `make schema`"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted((REPO / "patches").glob("*/*/*/manifest.toml")):
+        errors = list(validator.iter_errors(tomllib.loads(path.read_text(encoding="utf-8"))))
+        assert not errors, f"{path}: {errors[0].message}"
+    assert not list(validator.iter_errors(tomllib.loads(NAMED)))
+    for bad in (GOOD.replace('action = "insert-after"', 'action = "frobnicate"'), 'colour = "red"\n' + GOOD,
+                GOOD + '\n[[members]]\npath = ["a"]\nvalue = 1\n', GOOD.replace('summary = "s"\n', "")):
+        assert list(validator.iter_errors(tomllib.loads(bad))), bad

@@ -1,66 +1,45 @@
-"""Each patch's own cases: patches/<id>/<ver>/tests/<case>/{before,after}/...
+"""Each patch's own cases (patches/<id>/<ver>/tests/<case>/), through the
+same function `patcher test` uses (patcher/casetest.py)."""
 
-A case applies its patch alone to the files under before/ and must produce
-exactly the files under after/; a case with error.txt must instead be
-refused with a message containing that text, one with skipped.txt must be
-reported not applicable with that reason.  File roles (@main, @ptyhost)
-live at their conventional paths.
-"""
-
-import json
-from pathlib import Path
+import shutil
 
 import pytest
 
+from conftest import REPO, run_patcher
+from patcher import casetest
 from patcher.catalog import Catalog
-from patcher.engine import EngineResult, FileResult, apply_patches
-from patcher.errors import PatcherError
-from patcher.inplace import SingleFileTarget
-from patcher.targets import TARGETS
 
-CASES = [(p, case) for p in Catalog().all() for case in sorted((p.directory / "tests").glob("*")) if case.is_dir()]
-
-
-ROLES = {"@main": "out/main.js", "@ptyhost": "out/vs/platform/terminal/node/ptyHostMain.js"}
-
-
-def run_case(patch, case: Path):
-    """The patch applied alone to the case's before/ files: through the engine
-    for file trees, through the target's own `edit` for one-file targets."""
-    before = case / "before"
-    target = TARGETS[patch.manifest.target]
-    if not issubclass(target, SingleFileTarget):
-        return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: ROLES.get(f, f), lambda rel: rel)
-    (path,) = [p for p in before.iterdir() if p.is_file()]
-    env = json.loads((case / "env.json").read_text()) if (case / "env.json").exists() else {}
-    original = path.read_bytes()
-    result = EngineResult()
-    result.files[path.name] = FileResult(path.name, patch.manifest.target, original,
-                                         target.edit(original, [patch], env, path.name), [patch.ref])
-    return result
+CASES = [(p, case) for p in Catalog().all() for case in casetest.cases_of(p)]
 
 
 def test_every_patch_has_cases():
     for p in Catalog().all():
-        assert any(q.ref == p.ref for q, _ in CASES), f"{p.ref} has no tests/ cases"
+        assert casetest.cases_of(p), f"{p.ref} has no tests/ cases"
 
 
 @pytest.mark.parametrize("patch,case", CASES, ids=[f"{p.ref}:{c.name}" for p, c in CASES])
 def test_patch_case(patch, case):
-    error = case / "error.txt"
-    if error.exists():
-        with pytest.raises(PatcherError) as exc:
-            run_case(patch, case)
-        assert error.read_text(encoding="utf-8").strip() in str(exc.value)
-        return
-    result = run_case(patch, case)
-    skipped = case / "skipped.txt"
-    if skipped.exists():
-        assert skipped.read_text(encoding="utf-8").strip() in result.skipped.get(patch.ref, "")
-        assert all(r.patched == r.original for r in result.files.values())
-        return
-    expected = {p.relative_to(case / "after").as_posix(): p.read_bytes() for p in (case / "after").rglob("*") if p.is_file()}
-    assert set(expected) == set(result.files), "after/ must hold exactly the files the patch edits"
-    for rel, r in result.files.items():
-        assert r.patched == expected[rel], f"{case.name}: {rel} differs from after/"
-        assert r.patched != r.original
+    result = casetest.check_case(patch, case)
+    assert result.ok, f"{result.patch}:{result.case}: {result.detail}"
+
+
+def test_patcher_test_runs_a_patch_outside_the_catalog_and_fails_a_wrong_case(tmp_path):
+    mine = tmp_path / "my patches" / "go" / "test-output-utf8" / "1"
+    shutil.copytree(REPO / "patches/go/test-output-utf8/1", mine)
+    proc = run_patcher("test", mine, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1] == f"{len(casetest.cases_of(casetest.load_patch_dir(mine)))} passed, 0 failed"
+    # An after/ file that no longer matches what the patch makes: the case fails, exit 1.
+    after = next((mine / "tests" / "crlf" / "after").rglob("test.go"))
+    after.write_bytes(after.read_bytes().replace(b"patcherUTF8Stdout(", b"patcherUTF8Stdout2(", 1))
+    proc = run_patcher("test", mine, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "FAIL go/test-output-utf8@1: crlf: src/cmd/go/internal/test/test.go differs from after/" in proc.stdout
+    assert proc.stdout.splitlines()[-1].endswith("passed, 1 failed")
+    # A case that is not laid out as one fails, the run goes on.
+    next((mine / "tests" / "go121-shape" / "before").rglob("test.go")).unlink()
+    proc = run_patcher("test", mine, cwd=tmp_path)
+    assert proc.returncode == 1 and "FAIL go/test-output-utf8@1: go121-shape: cannot run the case: FileNotFoundError" in proc.stdout
+    assert proc.stdout.splitlines()[-1].endswith("passed, 2 failed")
+    proc = run_patcher("test", tmp_path, cwd=tmp_path)
+    assert proc.returncode == 2 and "not a patch directory" in proc.stderr

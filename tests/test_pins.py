@@ -1,15 +1,14 @@
-import re
+"""Which patches an apply takes: --patch, else patcher.lock (here or in the
+nearest parent), else the defaults; and it says which (`pins: ...`)."""
+
+import os
 
 import pytest
 
+from conftest import REPO, run_patcher
 from patcher.catalog import Catalog
 from patcher.errors import Refused
-from patcher.pins import read_lock, read_makefile_pins, resolve_pins, select, write_lock
-
-
-def test_makefile_pins_with_continuation_and_comment(tmp_path):
-    (tmp_path / "Makefile").write_text("GO_SRC ?= ~/go\nPATCHES := go/test-output-utf8@1 \\\n\tgo/testmain-bom@1  # pinned\n\napply:\n\ttrue\n")
-    assert read_makefile_pins(tmp_path / "Makefile") == ["go/test-output-utf8@1", "go/testmain-bom@1"]
+from patcher.pins import find_pins_file, read_lock, select, write_lock
 
 
 def test_no_pins_means_defaults(tmp_path):
@@ -18,20 +17,22 @@ def test_no_pins_means_defaults(tmp_path):
     assert [p.ref for p in patches] == ["go/test-output-utf8@1", "go/testmain-bom@1"]
 
 
-def test_makefile_pins_are_used_without_patch_flags(tmp_path):
-    (tmp_path / "Makefile").write_text("PATCHES := go/testmain-bom@1\n")
-    patches, source = select(Catalog(), "go", [], tmp_path)
-    assert [p.ref for p in patches] == ["go/testmain-bom@1"]
-    assert source.endswith("Makefile")
-
-
-def test_lock_file_round_trip_and_takes_precedence(tmp_path):
+def test_pin_file_is_found_in_the_nearest_parent(tmp_path):
     cat = Catalog()
-    (tmp_path / "Makefile").write_text("PATCHES := go/testmain-bom@1\n")
+    write_lock(tmp_path / "patcher.lock", cat, ["go/testmain-bom@1"])
+    sub = tmp_path / "cmd" / "tool"
+    sub.mkdir(parents=True)
+    assert find_pins_file(sub) == tmp_path / "patcher.lock"
+    patches, source = select(cat, "go", [], sub)
+    assert [p.ref for p in patches] == ["go/testmain-bom@1"]
+    assert source == os.path.join("..", "..", "patcher.lock")
+    assert select(cat, "go", [], tmp_path)[1] == os.path.join(".", "patcher.lock")
+
+
+def test_lock_file_round_trip(tmp_path):
+    cat = Catalog()
     write_lock(tmp_path / "patcher.lock", cat, ["go/test-output-utf8@1"])
-    locked = read_lock(tmp_path / "patcher.lock")
-    assert locked == {"go/test-output-utf8@1": cat.get("go/test-output-utf8@1").content_sha256}
-    assert resolve_pins(tmp_path).refs == ["go/test-output-utf8@1"]
+    assert read_lock(tmp_path / "patcher.lock") == {"go/test-output-utf8@1": cat.get("go/test-output-utf8@1").content_sha256}
 
 
 def test_pinned_patch_whose_content_changed_is_refused(tmp_path):
@@ -42,14 +43,17 @@ def test_pinned_patch_whose_content_changed_is_refused(tmp_path):
     assert "a pinned patch version must not change" in str(exc.value)
 
 
+def test_an_explicit_patch_the_pin_file_does_not_cover_is_not_blocked(tmp_path):
+    (tmp_path / "patcher.lock").write_text('[patches]\n"go/test-output-utf8@1" = "sha256:' + "0" * 64 + '"\n')
+    patches, source = select(Catalog(), "go", ["go/testmain-bom@1"], tmp_path)
+    assert [p.ref for p in patches] == ["go/testmain-bom@1"] and source == "--patch"
+
+
 def test_the_repository_lock_file_matches_the_catalog():
-    """patcher.lock in this repository pins the Makefile's PATCHES at their current content."""
-    from conftest import REPO
+    """patcher.lock in this repository pins the current content of every patch it lists."""
     cat = Catalog()
     locked = read_lock(REPO / "patcher.lock")
-    makefile = (REPO / "Makefile").read_text()
-    pins = [ref for ln in makefile.splitlines() if re.match(r"^[A-Z_]*PATCHES :=", ln) for ref in ln.split(":=", 1)[1].split()]
-    assert len(pins) == 6 and sorted(locked) == sorted(pins)
+    assert len(locked) == 6
     for ref, digest in locked.items():
         assert cat.get(ref).content_sha256 == digest, f"{ref} changed: bump its version or run `make lock`"
 
@@ -58,3 +62,37 @@ def test_invalid_lock_file_is_refused(tmp_path):
     (tmp_path / "patcher.lock").write_text("[patches\n")
     with pytest.raises(Refused, match="patcher.lock: not a valid lock file"):
         select(Catalog(), "go", [], tmp_path)
+
+
+def settings_apply(cwd, tmp_path, *extra):
+    settings = tmp_path / "User" / "settings.json"
+    settings.parent.mkdir(exist_ok=True)
+    settings.write_text('{\n  "editor.fontSize": 14\n}\n')
+    return run_patcher("apply", "--settings", settings, "--state-dir", tmp_path / "state", *extra, cwd=cwd)
+
+
+def test_an_unrelated_makefile_is_not_read(tmp_path):
+    """A project whose Makefile happens to have a PATCHES variable (object files)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Makefile").write_text("PATCHES := foo.o bar.o\n\nall: $(PATCHES)\n")
+    proc = settings_apply(project, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "pins: defaults" in proc.stderr.splitlines()
+    assert "applied settings/utf8-terminal@1" in proc.stdout
+
+
+def test_apply_from_a_subdirectory_of_a_pinned_project_uses_its_pins(tmp_path):
+    project = tmp_path / "project"
+    (project / "internal" / "pkg").mkdir(parents=True)
+    run_patcher("lock", "settings/utf8-terminal@1", cwd=project, check=True)
+    assert (project / "patcher.lock").is_file()
+    proc = settings_apply(project / "internal" / "pkg", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"pins: {os.path.join('..', '..', 'patcher.lock')}" in proc.stderr.splitlines()
+    # An explicit --patch wins, and says so.
+    proc = settings_apply(project / "internal" / "pkg", tmp_path, "--patch", "settings/utf8-terminal@1")
+    assert "pins: --patch" in proc.stderr.splitlines(), proc.stderr
+    # `patcher lock` without refs refreshes the pins found from a subdirectory.
+    proc = run_patcher("lock", cwd=project / "internal", check=True)
+    assert proc.stdout.startswith(f"wrote {project / 'patcher.lock'} (1 patches)")

@@ -22,7 +22,7 @@ def test_both_targets_apply_status_and_revert(goroot, tmp_path, pristine_digest)
     state = tmp_path / "state"
     proc = both(goroot, app, state)
     assert "applied go/test-output-utf8@1, go/testmain-bom@1" in proc.stdout
-    assert "applied cursor/spawn-env-hook@1, cursor/winpty-mode@1" in proc.stdout
+    assert "applied cursor/spawn-env-hook@1, cursor/winpty-mode@2" in proc.stdout
     st = json.loads(run_patcher("status", "--go-src", goroot, "--cursor", app, "--state-dir", state, "--json", check=True).stdout)
     assert [t["target"] for t in st["targets"]] == ["go", "cursor"]
     assert all(p["state"] == "applied" for t in st["targets"] for p in t["patches"])

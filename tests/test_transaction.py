@@ -33,7 +33,7 @@ def test_commit_then_revert_is_byte_exact(target):
     transaction.commit(root, backups, journal, data, pairs)
     assert (root / "out/a.js").read_bytes() == b"ALPHA\r\n"
     assert journal.load().phase == APPLIED
-    restored = transaction.revert(root, backups, journal, journal.load(), force=False)
+    restored = transaction.revert(root, backups, journal, journal.load(), force=False).restored
     assert sorted(restored) == ["out/a.js", "out/b.js"]
     assert (root / "out/a.js").read_bytes() == b"alpha\r\n"
     assert (root / "out/b.js").read_bytes() == b"beta"
@@ -117,6 +117,20 @@ def test_recover_of_a_group_follows_its_commit_record(target):
     assert journal.load().phase == APPLIED and (root / "out/a.js").read_bytes() == b"ALPHA"
 
 
+def test_a_committed_group_whose_file_changed_since_is_completed_without_it(target):
+    """Never stuck: a file someone changed after the commit record is theirs."""
+    root, journal, backups = target
+    state = journal.path.parent
+    data, pairs = plan(root, {"out/a.js": b"ALPHA", "out/b.js": b"BETA"})
+    group = transaction.Group(state, "g3")
+    transaction.begin(root, backups, journal, data, pairs, group)
+    group.mark_committed()
+    (root / "out/a.js").write_bytes(b"an update")
+    assert transaction.recover(root, backups, journal, state) == \
+        "completed an interrupted apply; changed since by someone else, left as they are and forgotten: out/a.js"
+    assert [f.path for f in journal.load().files] == ["out/b.js"] and (root / "out/a.js").read_bytes() == b"an update"
+
+
 def test_recover_finishes_a_revert_killed_half_way(target):
     root, journal, backups = target
     data, pairs = plan(root, {"out/a.js": b"ALPHA", "out/b.js": b"BETA"})
@@ -130,16 +144,29 @@ def test_recover_finishes_a_revert_killed_half_way(target):
     assert journal.load() is None
 
 
-def test_revert_refuses_a_file_changed_since_apply_unless_forced(target):
+def test_revert_refuses_a_file_changed_since_apply_and_force_leaves_it_alone(target):
+    root, journal, backups = target
+    data, pairs = plan(root, {"out/a.js": b"ALPHA", "out/b.js": b"BETA"})
+    transaction.commit(root, backups, journal, data, pairs)
+    (root / "out/a.js").write_bytes(b"editor update")
+    with pytest.raises(Refused, match="changed since patcher applied it .*revert --force. forgets"):
+        transaction.revert(root, backups, journal, journal.load(), force=False)
+    assert (root / "out/a.js").read_bytes() == b"editor update"
+    done = transaction.revert(root, backups, journal, journal.load(), force=True)
+    # --force never destroys a file patcher has no copy of: the update stays.
+    assert (root / "out/a.js").read_bytes() == b"editor update"
+    assert (root / "out/b.js").read_bytes() == b"beta"
+    assert done.left == ["out/a.js"] and done.restored == ["out/b.js"]
+    assert journal.load() is None
+
+
+def test_a_file_missing_after_a_kill_between_renames_is_restored(target):
     root, journal, backups = target
     data, pairs = plan(root, {"out/a.js": b"ALPHA"})
     transaction.commit(root, backups, journal, data, pairs)
-    (root / "out/a.js").write_bytes(b"editor update")
-    with pytest.raises(Refused, match="changed since patcher applied it .*revert --force"):
-        transaction.revert(root, backups, journal, journal.load(), force=False)
-    assert (root / "out/a.js").read_bytes() == b"editor update"
-    transaction.revert(root, backups, journal, journal.load(), force=True)
-    assert (root / "out/a.js").read_bytes() == b"alpha\r\n"
+    (root / "out/a.js").unlink()  # set aside, new one not yet renamed in
+    done = transaction.revert(root, backups, journal, journal.load(), force=False)
+    assert done.restored == ["out/a.js"] and (root / "out/a.js").read_bytes() == b"alpha\r\n"
 
 
 def test_revert_with_lost_backup_changes_nothing(target):

@@ -1,0 +1,3 @@
+"use strict";/*!-------------------------------------------
+ * Fixture pty host written for patcher's tests (MIT).
+ *-------------------------------------------*/(function(){var he=["require","exports","vs/base/common/platform"];define(he[0],he.slice(0,3),function(t,e,A){"use strict";Object.defineProperty(e,"__esModule",{value:!0});class r{constructor(T,I,y,O,S,D){const P=T.windowsEnableConpty&&process.platform==="win32"&&(0,A.$Bs)()>=18309;this.F={name:I,cwd:y,env:O,cols:S,rows:D,useConpty:P,conptyInheritCursor:P&&!!T.initialText}}getWindowsPty(){return A.$c?{backend:"useConpty"in this.F&&this.F.useConpty?"conpty":"winpty",buildNumber:(0,A.$Bs)()}:void 0}}e.$lkc=r})}).call(this);

@@ -1,0 +1,3 @@
+"use strict";/*!-------------------------------------------
+ * Fixture pty host written for patcher's tests (MIT).
+ *-------------------------------------------*/import{promises as yn}from"fs";var I=process.platform==="win32";function To(){return 19045}function Ln(e){return{message:"Failed to start the terminal process with ConPTY. winpty is no longer available, see "+"https://code.visualstudio.com/updates/v1_109#_removal-of-winpty-support"}}var Ys=class{constructor(e,u,i,n,s,r){const l=e.windowsEnableConpty&&I&&To()>=18309,f=l&&e.windowsUseConptyDll;this.z={name:u,cwd:i,env:n,cols:s,rows:r,useConpty:l,useConptyDll:f,conptyInheritCursor:l&&!!e.initialText}}getWindowsPty(){return I?{backend:"conpty",buildNumber:To()}:void 0}};export{Ys as PtyProcess,Ln};

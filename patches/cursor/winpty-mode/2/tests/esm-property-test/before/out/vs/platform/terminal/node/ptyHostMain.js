@@ -1,0 +1,3 @@
+"use strict";/*!-------------------------------------------
+ * Fixture pty host written for patcher's tests (MIT).
+ *-------------------------------------------*/import{promises as Jr}from"fs";import*as H from"os";var T=process.platform==="win32";function ve(){return 19045}var Ii=class{constructor(e,t,i,s,r){const l=e.windowsEnableConpty&&T&&ve()>=18309,f=l&&e.windowsUseConptyDll;this.F={name:t,cwd:i,env:s,cols:r.cols,rows:r.rows,useConpty:l,useConptyDll:f,conptyInheritCursor:l&&!!e.initialText}}getWindowsPty(){return T?{backend:"useConpty"in this.F&&this.F.useConpty?"conpty":"winpty",buildNumber:ve()}:void 0}};export{Ii as PtyProcess};

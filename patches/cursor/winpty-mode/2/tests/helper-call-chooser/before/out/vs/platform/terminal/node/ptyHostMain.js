@@ -1,0 +1,3 @@
+"use strict";/*!-------------------------------------------
+ * Fixture pty host written for patcher's tests (MIT).
+ *-------------------------------------------*/import{promises as yn}from"fs";var T=process.platform==="win32";function ie(){return 19045}function qo(t){return"useConpty"in t}var Ws=class{constructor(e,u,i,n,s,r){const l=e.windowsEnableConpty&&T&&ie()>=18309,d=l&&e.windowsUseConptyDll;this.z={name:u,cwd:i,env:n,cols:s,rows:r,useConpty:l,useConptyDll:d,conptyInheritCursor:l&&!!e.initialText}}getWindowsPty(){return T?{backend:qo(this.z)&&this.z.useConpty?"conpty":"winpty",buildNumber:ie()}:void 0}};export{Ws as PtyProcess};
