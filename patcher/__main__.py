@@ -1,3 +1,3 @@
-from patcher.cli import main
+from patcher.cli.app import main
 
 main()

@@ -74,7 +74,8 @@ def bench_cursor(tmp: Path) -> tuple[float, float]:
     print(f"cursor apply ({size / 1e6:.1f} MB ESM bundle): patcher {median(ours)}, regex script {median(regex)}, "
           f"ratio {statistics.median(ours) / statistics.median(regex):.1f}x")
     # Where patcher's time goes, in-process (no interpreter start-up).
-    from patcher import bundles, syntax
+    from patcher.targets.editor import bundles
+    from patcher.engine import syntax
     data = (app / "out/main.js").read_bytes()
     t0 = time.perf_counter(); syntax.parse("javascript", data); parse = time.perf_counter() - t0
     t0 = time.perf_counter(); bundles.node_check([(data, "module", "main.js")]); check = time.perf_counter() - t0
@@ -100,7 +101,7 @@ def bench_go(tmp: Path, app: Path | None) -> None:
     scratch = tmp / "overlay-copy.json"
     shutil.copy(overlay_json, scratch)
     ours, bare = [], []
-    from patcher.gobuild import build_env, read_settings
+    from patcher.targets.go.build import build_env, read_settings
     settings = read_settings(goroot / "bin" / "go", goroot)
     for _ in range(RUNS):
         subprocess.run(PATCHER + ["revert", "--go-src", str(goroot), "--state-dir", str(state)], check=True, cwd=REPO,

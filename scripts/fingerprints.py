@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gobin  # noqa: E402
-from patcher.catalog import Catalog  # noqa: E402
-from patcher.goroot import FINGERPRINTS_NAME, release_line  # noqa: E402
+from patcher.catalog.catalog import Catalog  # noqa: E402
+from patcher.targets.go.goroot import FINGERPRINTS_NAME, release_line  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "vendor" / FINGERPRINTS_NAME
 CROSS_CHECK = ("manylinux_2_17_x86_64", "win_amd64")

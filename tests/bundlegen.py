@@ -240,7 +240,7 @@ def make_app(root: Path, shape: str = "esm", winpty: bool = True, crlf: bool = F
     (app / "package.json").write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
     product = {"nameShort": "Cursor", "applicationName": "cursor", "quality": "stable"}
     if checksums:
-        from patcher.hashing import sha256_b64_unpadded
+        from patcher.state.hashing import sha256_b64_unpadded
         product["checksums"] = {
             "vs/workbench/workbench.desktop.main.js": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg",
             "vs/platform/terminal/node/ptyHostMain.js": sha256_b64_unpadded(pty_path.read_bytes()),

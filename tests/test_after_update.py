@@ -12,7 +12,7 @@ import pytest
 import bundlegen
 import gobin
 from conftest import GO_VERSION, ODD_DIR, REPO, replace_file, run_patcher, tree_digest
-from patcher.gotarget import PATCHED_BINARY_MARK
+from patcher.targets.go.target import PATCHED_BINARY_MARK
 
 pytestmark = pytest.mark.go
 TEST_GO = "src/cmd/go/internal/test/test.go"

@@ -1,9 +1,9 @@
 import pytest
 
-from patcher import syntax
-from patcher.anchors import resolve
+from patcher.engine import syntax
+from patcher.engine.anchors import resolve
 from patcher.errors import AnchorError
-from patcher.manifest import AnchorStep, Edit
+from patcher.catalog.manifest import AnchorStep, Edit
 
 SRC = b'''package p
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from patcher.atomicio import (BackupStore, ensure_writable_dir, is_set_aside_name, is_temp_name, make_private_dir,
+from patcher.state.atomicio import (BackupStore, ensure_writable_dir, is_set_aside_name, is_temp_name, make_private_dir,
                               sweep_set_aside, write_atomic)
 from patcher.errors import Refused
-from patcher.hashing import sha256_bytes
+from patcher.state.hashing import sha256_bytes
 from conftest import read_only
 
 

@@ -57,7 +57,7 @@ def test_goroot_of_an_unsupported_release(goroot, tmp_path):
 
 @pytest.mark.go
 def test_user_edited_test_go(goroot, tmp_path):
-    from patcher.goroot import fingerprints
+    from patcher.targets.go.goroot import fingerprints
     path = goroot / "src/cmd/go/internal/test/test.go"
     replace_file(path, path.read_bytes().replace(b"package test", b"package test // edited", 1))
     import hashlib
@@ -91,7 +91,7 @@ def test_state_dir_deleted_between_apply_and_revert(goroot, tmp_path):
     same = unchanged(goroot)
     journal = next(iter([]), None)
     proc = run_patcher("revert", "--go-src", goroot, "--state-dir", state)
-    from patcher.statedir import target_state_dir
+    from patcher.state.statedir import target_state_dir
     journal = target_state_dir(state, "go", goroot, create=False) / "journal.json"
     expect(proc, 1, f"{goroot / 'bin/go'}: has patcher's changes but {journal} has no record of them (state directory "
                     "deleted, or another --state-dir or $PATCHER_STATE_DIR, or the user who applied them, e.g. root after "
@@ -191,7 +191,7 @@ def test_editor_state_dir_deleted_between_apply_and_revert(app, tmp_path):
     run_patcher("apply", "--cursor", app, "--state-dir", state, check=True)
     shutil.rmtree(state)
     same = unchanged(app)
-    from patcher.statedir import target_state_dir
+    from patcher.state.statedir import target_state_dir
     journal = target_state_dir(state, "cursor", app, create=False) / "journal.json"
     expect(run_patcher("revert", "--cursor", app, "--state-dir", state), 1,
            f"{app / 'out/main.js'}: has patcher's changes but {journal} has no record of them (state directory deleted, or "

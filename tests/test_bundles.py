@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 import bundlegen
-from patcher import bundles
+from patcher.targets.editor import bundles
 from patcher.errors import NotApplicable, Refused
 
 
@@ -31,7 +31,7 @@ def test_pty_host_found_by_structure_when_not_at_the_usual_place(tmp_path):
 
 
 def test_module_kind_from_the_file_itself():
-    from patcher import syntax
+    from patcher.engine import syntax
     assert bundles.module_kind(syntax.parse("javascript", bundlegen.esm_main(20_000).encode())) == "module"
     assert bundles.module_kind(syntax.parse("javascript", bundlegen.cjs_main().encode())) == "commonjs"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from patcher.catalog import Catalog, content_hash, parse_ref
+from patcher.catalog.catalog import Catalog, content_hash, parse_ref
 from patcher.errors import UsageError
 
 

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from patcher import checksums
+from patcher.targets.editor import checksums
 from patcher.errors import Refused
-from patcher.hashing import sha256_b64_unpadded
+from patcher.state.hashing import sha256_b64_unpadded
 
 PRODUCT = (b'{\r\n\t"nameShort": "Cursor",\r\n\t"checksums": {\r\n\t\t"vs/workbench/workbench.desktop.main.js": "AAAA",\r\n'
            b'\t\t"vs\\/platform\\/terminal\\/node\\/ptyHostMain.js": "BBBB"\r\n\t},\r\n\t"quality": "stable"\r\n}\r\n')

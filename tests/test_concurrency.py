@@ -12,8 +12,8 @@ import pytest
 import bundlegen
 import crashkit
 from conftest import REPO, run_patcher, tree_digest
-from patcher.runlock import RunLock
-from patcher.statedir import target_state_dir
+from patcher.state.runlock import RunLock
+from patcher.state.statedir import target_state_dir
 
 
 def start(*args):

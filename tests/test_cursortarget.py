@@ -10,7 +10,7 @@ import pytest
 
 import bundlegen
 from conftest import read_only, run_patcher, tree_digest
-from patcher.hashing import sha256_b64_unpadded
+from patcher.state.hashing import sha256_b64_unpadded
 
 JS = Path(__file__).parent / "js"
 PTY = "out/vs/platform/terminal/node/ptyHostMain.js"

@@ -1,4 +1,4 @@
-from patcher.diffs import unified
+from patcher.engine.diffs import unified
 
 
 def test_unified_diff_has_hunks_and_paths():

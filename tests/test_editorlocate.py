@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 import bundlegen
-from patcher.editorlocate import default_locations, find_app
+from patcher.targets.editor.locate import default_locations, find_app
 from patcher.errors import Refused, UsageError
 
 
@@ -47,7 +47,7 @@ def _exe(path: Path) -> Path:
 
 
 def test_editor_executables_beside_resources_per_os(tmp_path):
-    from patcher.editorlocate import editor_executables
+    from patcher.targets.editor.locate import editor_executables
     root = tmp_path / "Programs" / "cursor 光标"
     app = bundlegen.make_app(root, shape="cjs", winpty=False)
     assert editor_executables(app, "win32") == []
@@ -61,7 +61,7 @@ def test_editor_executables_beside_resources_per_os(tmp_path):
 
 
 def test_editor_executable_of_a_macos_app(tmp_path):
-    from patcher.editorlocate import editor_executables
+    from patcher.targets.editor.locate import editor_executables
     mac = tmp_path / "Cursor.app" / "Contents"
     app = bundlegen.make_app(tmp_path / "staging", shape="cjs", winpty=False)
     (mac / "Resources").mkdir(parents=True)

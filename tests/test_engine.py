@@ -2,8 +2,8 @@ import textwrap
 
 import pytest
 
-from patcher.catalog import Catalog
-from patcher.engine import apply_patches
+from patcher.catalog.catalog import Catalog
+from patcher.engine.apply import apply_patches
 from patcher.errors import Refused
 
 MANIFEST = '''
@@ -77,8 +77,8 @@ def test_incremental_reparse_equals_a_full_parse(pristine_goroot, tmp_path):
     """The engine re-parses edited files incrementally; the tree must be the
     one a fresh parse gives, on real Go sources and a 1.5 MB bundle."""
     import bundlegen
-    from patcher import syntax
-    from patcher.cursortarget import CursorTarget
+    from patcher.engine import syntax
+    from patcher.targets.editor.target import CursorTarget
     ROLES = CursorTarget.CASE_PATHS
     cat = Catalog()
     go = apply_patches(cat.for_target("go"), lambda rel: (pristine_goroot / rel).read_bytes(), lambda f: f, str)

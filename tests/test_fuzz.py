@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import bundlegen
-from patcher import syntax
-from patcher.catalog import Catalog
-from patcher.cursortarget import CursorTarget
-from patcher.engine import apply_patches
+from patcher.engine import syntax
+from patcher.catalog.catalog import Catalog
+from patcher.targets.editor.target import CursorTarget
+from patcher.engine.apply import apply_patches
 from patcher.errors import PatcherError
 
 CATALOG = Catalog()

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import GO_VERSION, go_env, gobin, replace_file, run_patcher
 from patcher.errors import BuildFailed, Refused
-from patcher.gobuild import (HOST_GOROOT_VAR, BuildSettings, binary_platform, build_env, build_go, find_host_goroot,
+from patcher.targets.go.build import (HOST_GOROOT_VAR, BuildSettings, binary_platform, build_env, build_go, find_host_goroot,
                              host_platform, overlay_for_host, read_settings, runs_here)
 
 pytestmark = pytest.mark.go

@@ -3,9 +3,9 @@
 import pytest
 
 from patcher.errors import Refused, UsageError
-from patcher.goroot import (GoRoot, check_supported, describe_lines, open_goroot, release_line, unsupported_reason,
+from patcher.targets.go.goroot import (GoRoot, check_supported, describe_lines, open_goroot, release_line, unsupported_reason,
                             verify_fingerprint)
-from patcher.hashing import sha256_bytes
+from patcher.state.hashing import sha256_bytes
 
 TEST_GO = "src/cmd/go/internal/test/test.go"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GO_VERSION, read_only, replace_file, run_patcher, tree_digest
-from patcher.gotarget import PATCHED_BINARY_MARK
+from patcher.targets.go.target import PATCHED_BINARY_MARK
 
 pytestmark = pytest.mark.go
 TEST_GO = "src/cmd/go/internal/test/test.go"
@@ -174,8 +174,8 @@ def test_read_only_goroot_is_refused_and_unchanged(goroot, tmp_path, pristine_di
 def test_a_live_lock_holder_makes_the_second_run_give_up(goroot, tmp_path, pristine_digest):
     state = tmp_path / "state"
     run_patcher("status", "--go-src", goroot, "--state-dir", state, check=True)
-    from patcher.runlock import RunLock
-    from patcher.statedir import target_state_dir
+    from patcher.state.runlock import RunLock
+    from patcher.state.statedir import target_state_dir
     with RunLock(target_state_dir(state, "go", goroot), f"GOROOT {goroot}"):
         proc = run_patcher("apply", "--go-src", goroot, "--state-dir", state, "--wait", "0.3")
     assert_refused_cleanly(proc, "is locked by another patcher run", f"pid {os.getpid()}")

@@ -1,5 +1,5 @@
 """Ctrl-C at any instant: one line on stderr, exit status 130, no traceback
-(patcher.interrupt, patcher.cli.main)."""
+(patcher.interrupt, patcher.cli.app.main)."""
 
 import os
 import signal
@@ -72,8 +72,8 @@ def test_sigint_at_every_instant_of_a_real_apply(goroot, tmp_path, pristine_dige
 
 PROGRAM = """
 import os, signal, sys, time
-import patcher.catalog
-real = patcher.catalog.Catalog.all
+import patcher.catalog.catalog
+real = patcher.catalog.catalog.Catalog.all
 def all_(self):
     try:
         os.kill(os.getpid(), signal.SIGINT)
@@ -81,8 +81,8 @@ def all_(self):
     finally:
         {cleanup}
     return real(self)
-patcher.catalog.Catalog.all = all_
-from patcher.cli import main
+patcher.catalog.catalog.Catalog.all = all_
+from patcher.cli.app import main
 main(["list"])
 """
 

@@ -4,7 +4,7 @@ import stat
 import pytest
 
 from patcher.errors import Refused
-from patcher.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
+from patcher.state.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
 
 
 def test_round_trip(tmp_path):

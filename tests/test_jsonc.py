@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from patcher import jsonc
+from patcher.engine import jsonc
 from patcher.errors import Refused
 
 USER = (b'{\r\n\t// my font\r\n\t"editor.fontSize": 14, // big\r\n\t"terminal.integrated.profiles.windows": {\r\n'

@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from patcher.catalog import Catalog
+from patcher.catalog.catalog import Catalog
 from patcher.errors import CatalogError
 
 GOOD = '''
@@ -148,7 +148,7 @@ def test_the_json_schema_is_generated_from_the_same_specs_and_fits_every_manifes
     import jsonschema
 
     from conftest import REPO
-    from patcher.manifestschema import json_schema
+    from patcher.catalog.schema import json_schema
     schema = json_schema()
     committed = json.loads((REPO / "patches" / "manifest.schema.json").read_text(encoding="utf-8"))
     assert committed == schema, "run `make schema`"

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 import bundlegen
-from patcher import nodepty
+from patcher.targets.editor import nodepty
 
 
 @pytest.mark.parametrize("version,has", [

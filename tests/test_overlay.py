@@ -2,8 +2,8 @@
 
 import json
 
-from patcher.hashing import sha256_bytes
-from patcher.overlay import Overlay
+from patcher.state.hashing import sha256_bytes
+from patcher.targets.go.overlay import Overlay
 
 
 def copies(state, rel):

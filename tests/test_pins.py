@@ -6,9 +6,9 @@ import os
 import pytest
 
 from conftest import REPO, run_patcher
-from patcher.catalog import Catalog
+from patcher.catalog.catalog import Catalog
 from patcher.errors import Refused
-from patcher.pins import find_pins_file, read_lock, select, write_lock
+from patcher.catalog.pins import find_pins_file, read_lock, select, write_lock
 
 
 def test_no_pins_means_defaults(tmp_path):

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from conftest import run_patcher
-from patcher.pwshtarget import default_profile
+from patcher.targets.pwsh import default_profile
 
 PROFILE = b"\xef\xbb\xbfSet-Alias ll Get-ChildItem\r\nImport-Module posh-git\r\n"
 

@@ -15,7 +15,7 @@ def test_wheel_install_finds_patches_and_fingerprints(tmp_path):
     (wheel,) = wheels.glob("patcher-*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
-    code = ("import patcher, json; from patcher.catalog import Catalog; from patcher.goroot import fingerprints;"
+    code = ("import patcher, json; from patcher.catalog.catalog import Catalog; from patcher.targets.go.goroot import fingerprints;"
             "print(json.dumps([patcher.__file__, [p.ref for p in Catalog().all()], len(fingerprints()['releases'])]))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})

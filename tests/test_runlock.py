@@ -9,7 +9,7 @@ import time
 import pytest
 
 from patcher.errors import LockBusy
-from patcher.runlock import RunLock
+from patcher.state.runlock import RunLock
 
 
 def test_second_holder_is_refused_with_the_owner_named(tmp_path):
@@ -37,7 +37,7 @@ def test_a_killed_holder_frees_the_lock_by_itself(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", f"""
 import sys, time
 sys.path.insert(0, {str(os.getcwd())!r})
-from patcher.runlock import RunLock
+from patcher.state.runlock import RunLock
 held = RunLock({str(tmp_path)!r}, "t")
 held.acquire()
 print("held", flush=True)

@@ -42,14 +42,14 @@ def test_an_editor_refusal_leaves_the_goroot_untouched(goroot, tmp_path, pristin
 
 KILL_WHILE_WRITING_THE_EDITOR = """
 import os, signal, sys
-import patcher.transaction as t
+import patcher.state.transaction as t
 real = t.write_atomic
 def dying(path, data, mode=None):
     if path.name == "main.js":  # bin/go is already replaced at this point
         os.kill(os.getpid(), signal.SIGKILL)
     return real(path, data, mode=mode)
 t.write_atomic = dying
-from patcher.cli import main
+from patcher.cli.app import main
 main(sys.argv[1:])
 """
 

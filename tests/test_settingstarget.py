@@ -3,8 +3,8 @@ import json
 import pytest
 
 from conftest import run_patcher, tree_digest
-from patcher import jsonc
-from patcher.editorlocate import user_settings_locations
+from patcher.engine import jsonc
+from patcher.targets.editor.locate import user_settings_locations
 from pathlib import Path
 
 USER = b'{\n    // keep this comment\n    "editor.fontSize": 15,\n    "workbench.colorTheme": "Default Dark+",\n}\n'

@@ -1,10 +1,12 @@
 import pytest
 
-from patcher import atomicio, transaction
-from patcher.atomicio import BackupStore
+from patcher.state import atomicio
+
+from patcher.state import transaction
+from patcher.state.atomicio import BackupStore
 from patcher.errors import Refused
-from patcher.hashing import sha256_bytes
-from patcher.journal import APPLIED, APPLYING, REVERTING, FileRecord, Journal, JournalData
+from patcher.state.hashing import sha256_bytes
+from patcher.state.journal import APPLIED, APPLYING, REVERTING, FileRecord, Journal, JournalData
 
 
 @pytest.fixture
@@ -62,10 +64,10 @@ def test_failure_half_way_puts_back_what_was_written(target, monkeypatch):
 KILLER = r"""
 import os, signal, sys
 from pathlib import Path
-from patcher import transaction
-from patcher.atomicio import BackupStore, write_atomic
-from patcher.hashing import sha256_bytes
-from patcher.journal import APPLIED, FileRecord, Journal, JournalData
+from patcher.state import transaction
+from patcher.state.atomicio import BackupStore, write_atomic
+from patcher.state.hashing import sha256_bytes
+from patcher.state.journal import APPLIED, FileRecord, Journal, JournalData
 root, state, group = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 changes = {"out/a.js": b"ALPHA", "out/b.js": b"BETA"}
 files = [FileRecord(rel, "inplace", sha256_bytes((root / rel).read_bytes()), sha256_bytes(new)) for rel, new in changes.items()]

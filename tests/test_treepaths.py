@@ -3,7 +3,7 @@ import os
 import pytest
 
 from patcher.errors import Refused
-from patcher.treepaths import inside
+from patcher.state.treepaths import inside
 
 
 def test_plain_file_and_link_inside_the_tree(tmp_path):

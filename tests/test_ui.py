@@ -10,7 +10,7 @@ import pytest
 
 import bundlegen
 from conftest import REPO, run_patcher
-from patcher import ui
+from patcher.cli import ui
 
 
 class FakeTTY(io.StringIO):

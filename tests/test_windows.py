@@ -34,7 +34,7 @@ import gotestout  # noqa: E402  (scripts/, put on sys.path by conftest)
 import splitwrites  # noqa: E402
 import wine  # noqa: E402
 
-from patcher.gobuild import HOST_GOROOT_VAR, binary_platform
+from patcher.targets.go.build import HOST_GOROOT_VAR, binary_platform
 
 WIN_GO = os.environ.get("PATCHER_TEST_WINDOWS_GO") or GO_VERSION
 BOM = b"\xef\xbb\xbf"

@@ -13,8 +13,18 @@ import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from patcher.doctor.goenv import (GO_QUERY_TIMEOUT, GoQueryFailed, GoSettings, ask_go, go_on_path,  # noqa: F401
-                                   gotoolchain_source, module_lines, select_toolchain, toolchain_version, version_key)
+from patcher.doctor.goenv import (  # noqa: F401
+    GO_QUERY_TIMEOUT,
+    GoQueryFailed,
+    GoSettings,
+    ask_go,
+    go_on_path,
+    gotoolchain_source,
+    module_lines,
+    select_toolchain,
+    toolchain_version,
+    version_key,
+)
 from patcher.errors import PatcherError
 
 UTF8_CODEPAGE = 65001
@@ -146,7 +156,7 @@ def check_patch_states(report: dict, target_flag: str, writable: bool = True) ->
 
 
 def check_writable(directory: Path) -> Finding:
-    from patcher.atomicio import ensure_writable_dir
+    from patcher.state.atomicio import ensure_writable_dir
     try:
         ensure_writable_dir(directory)
     except PatcherError as exc:
@@ -186,8 +196,8 @@ def diagnose(go_src, cursor, state_dir: Path, catalog, env: dict, cwd: Path, say
     """Every check that applies to the targets given (without --go-src, the
     GOROOT of the go on PATH), the console code page last.  The go commands
     are asked with the user's environment in the user's directory."""
-    from patcher.cursortarget import CursorTarget
-    from patcher.gotarget import GoTarget, is_patched_binary
+    from patcher.targets.editor.target import CursorTarget
+    from patcher.targets.go.target import GoTarget, is_patched_binary
 
     findings = []
     found = go_on_path(env)

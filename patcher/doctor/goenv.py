@@ -11,8 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from patcher.goroot import go_on_path as goroot_go_on_path
-
+from patcher.targets.go.goroot import go_on_path as goroot_go_on_path
 
 GO_QUERY_TIMEOUT = 20.0  # seconds; `go env` answers in ~0.01 s natively, ~2.5 s under Wine
 GO_SETTINGS = ("GOROOT", "GOVERSION", "GOENV", "GOMOD", "GOWORK")  # GOTOOLCHAIN: asked on its own, see GoSettings

@@ -1,0 +1,1 @@
+"""The patch catalog: manifests, the catalog, pins, a patch's own cases."""

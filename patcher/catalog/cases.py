@@ -1,0 +1,119 @@
+"""A patch's own before/after cases (patches/<id>/<ver>/tests/<case>/), run
+by `patcher test` and by the test suite alike.
+
+A case applies its patch alone to the files under before/ and must produce
+exactly the files under after/; a case with error.txt must instead be
+refused with a message containing that text; one with skipped.txt must be
+reported not applicable with that reason.  One-file targets (settings,
+pwsh) go through the target's own `edit`, with --env values from env.json;
+file roles (@main, ...) sit at the paths the target kind names in
+CASE_PATHS.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from patcher.catalog.catalog import Catalog, Patch, check_queries, content_hash
+from patcher.catalog.manifest import load_manifest
+from patcher.engine.apply import EngineResult, FileResult, apply_patches
+from patcher.errors import CatalogError, PatcherError, UsageError
+
+
+@dataclass
+class CaseResult:
+    patch: str
+    case: str
+    ok: bool
+    detail: str = ""
+
+
+def load_patch_dir(directory: Path) -> Patch:
+    """A patch from its directory (<...>/<namespace>/<name>/<version>), in a catalog or not."""
+    directory = Path(directory).absolute()
+    if not (directory / "manifest.toml").is_file():
+        raise UsageError(f"{directory}: not a patch directory (no manifest.toml)")
+    ns, name, ver = directory.parts[-3:]
+    if not ver.isdigit():
+        raise CatalogError(f"{directory}: a patch directory is <namespace>/<name>/<version number>")
+    manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
+    check_queries(manifest, directory)
+    return Patch(manifest, directory, content_hash(directory))
+
+
+def cases_of(patch: Patch) -> list[Path]:
+    tests = patch.directory / "tests"
+    return sorted(c for c in tests.iterdir() if c.is_dir()) if tests.is_dir() else []
+
+
+def run_case(patch: Patch, case: Path) -> EngineResult:
+    """The patch applied alone to the case's before/ files."""
+    from patcher.targets import target_class
+    from patcher.targets.inplace import SingleFileTarget
+
+    before = case / "before"
+    target = target_class(patch.manifest.target)
+    if not issubclass(target, SingleFileTarget):
+        roles = target.CASE_PATHS
+        return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: roles.get(f, f), lambda rel: rel)
+    (path,) = [p for p in before.iterdir() if p.is_file()]
+    env = json.loads((case / "env.json").read_text(encoding="utf-8")) if (case / "env.json").exists() else {}
+    original = path.read_bytes()
+    result = EngineResult()
+    result.files[path.name] = FileResult(path.name, patch.manifest.target, original,
+                                         target.edit(original, [patch], env, path.name), [patch.ref])
+    return result
+
+
+def check_case(patch: Patch, case: Path) -> CaseResult:
+    def done(ok: bool, detail: str = "") -> CaseResult:
+        return CaseResult(patch.ref, case.name, ok, detail)
+
+    error = case / "error.txt"
+    try:
+        result = run_case(patch, case)
+    except PatcherError as exc:
+        if error.exists() and error.read_text(encoding="utf-8").strip() in str(exc):
+            return done(True)
+        return done(False, f"refused: {exc}")
+    except (OSError, ValueError) as exc:  # a case directory that is not laid out as a case
+        return done(False, f"cannot run the case: {type(exc).__name__}: {exc}")
+    if error.exists():
+        return done(False, f"expected a refusal containing {error.read_text(encoding='utf-8').strip()!r}, but it applied")
+    skipped = case / "skipped.txt"
+    if skipped.exists():
+        want = skipped.read_text(encoding="utf-8").strip()
+        if want not in result.skipped.get(patch.ref, ""):
+            return done(False, f"expected 'not applicable: …{want}…', got {result.skipped.get(patch.ref) or 'applied'}")
+        if any(r.patched != r.original for r in result.files.values()):
+            return done(False, "not applicable, yet a file changed")
+        return done(True)
+    after = case / "after"
+    expected = {p.relative_to(after).as_posix(): p.read_bytes() for p in after.rglob("*") if p.is_file()} if after.is_dir() else {}
+    if patch.ref in result.skipped:
+        return done(False, f"not applicable: {result.skipped[patch.ref]}")
+    if set(expected) != set(result.files):
+        return done(False, f"after/ holds {sorted(expected)}, the patch edits {sorted(result.files)}")
+    for rel, r in sorted(result.files.items()):
+        if r.patched == r.original:
+            return done(False, f"{rel}: the patch changed nothing")
+        if r.patched != expected[rel]:
+            n = next((i for i, (a, b) in enumerate(zip(r.patched, expected[rel])) if a != b), min(len(r.patched), len(expected[rel])))
+            line = r.patched.count(b"\n", 0, n) + 1
+            return done(False, f"{rel} differs from after/{rel} at line {line} (byte {n})")
+    return done(True)
+
+
+def run_patches(patches: list[Patch]) -> list[CaseResult]:
+    out = []
+    for patch in patches:
+        cases = cases_of(patch)
+        if not cases:
+            out.append(CaseResult(patch.ref, "-", False, "has no tests/ cases"))
+        out += [check_case(patch, case) for case in cases]
+    return out
+
+
+def select(dirs: list[str]) -> list[Patch]:
+    """The patches `patcher test` runs: the directories given, else the whole catalog."""
+    return [load_patch_dir(Path(d)) for d in dirs] if dirs else Catalog().all()

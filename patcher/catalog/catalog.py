@@ -1,0 +1,109 @@
+"""The known patches: every patches/<ns>/<name>/<version>/manifest.toml.
+
+Loading validates each manifest (see manifest.py) and compiles its anchor
+queries, so a broken catalog is refused up front.  A patch is named ID@VER;
+its content hash covers the manifest and payloads (not its test cases) and
+is what lock files pin.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from patcher.catalog.manifest import Manifest, load_manifest
+from patcher.catalog.resources import patches_dir
+from patcher.errors import CatalogError, UsageError
+
+REF_RE = re.compile(r"^([a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*)@(\d+)$")
+
+
+@dataclass(frozen=True)
+class Patch:
+    manifest: Manifest
+    directory: Path
+    content_sha256: str
+
+    @property
+    def ref(self) -> str:
+        return self.manifest.ref
+
+
+def parse_ref(ref: str) -> tuple[str, int]:
+    m = REF_RE.match(ref)
+    if not m:
+        raise UsageError(f"{ref!r} is not a patch reference of the form namespace/name@VERSION (see `patcher list`)")
+    return m.group(1), int(m.group(2))
+
+
+def content_hash(directory: Path) -> str:
+    """sha256 over the patch's files except its tests, in a stable order."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        rel = path.relative_to(directory).as_posix()
+        if rel.startswith("tests/") or "__pycache__" in rel:
+            continue
+        h.update(rel.encode("utf-8") + b"\0")
+        data = path.read_bytes()
+        h.update(str(len(data)).encode("ascii") + b"\0" + data)
+    return h.hexdigest()
+
+
+def check_queries(manifest: Manifest, directory: Path) -> None:
+    from patcher.engine import syntax  # tree-sitter, only once there are queries to compile
+
+    anchored = [(f"edits[{i}]", e.file, e.steps) for i, e in enumerate(manifest.edits)]
+    anchored += [(f"probes.{p.name}", p.file, p.steps) for p in manifest.probes.values()]
+    for where, file, steps in anchored:
+        lang = manifest.languages[file]
+        for j, step in enumerate(steps):
+            if step.query is None:
+                continue
+            try:
+                syntax.query(lang, step.query)
+            except Exception as exc:  # tree_sitter.QueryError and friends
+                raise CatalogError(f"{directory / 'manifest.toml'}: {where}.anchor[{j}]: invalid {lang} query ({str(exc).splitlines()[0]})") from None
+
+
+class Catalog:
+    """`compile_queries`: compile every anchor query now (a bad one refused
+    up front).  Commands that only read patch names and metadata (`list`,
+    `status`, `doctor`) pass False and so never load the parser."""
+
+    def __init__(self, root: Path | None = None, compile_queries: bool = True):
+        self.root = Path(root) if root else patches_dir()
+        self._patches: dict[str, Patch] = {}
+        if not self.root.is_dir():
+            raise CatalogError(f"{self.root}: patch catalog directory not found")
+        for manifest_path in sorted(self.root.glob("*/*/*/manifest.toml")):
+            directory = manifest_path.parent
+            ns, name, ver = directory.relative_to(self.root).parts
+            if not ver.isdigit():
+                raise CatalogError(f"{directory}: version directory must be a number")
+            manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
+            if compile_queries:
+                check_queries(manifest, directory)
+            self._patches[manifest.ref] = Patch(manifest, directory, content_hash(directory))
+
+    def all(self) -> list[Patch]:
+        return [self._patches[k] for k in sorted(self._patches)]
+
+    def for_target(self, kind: str) -> list[Patch]:
+        return [p for p in self.all() if p.manifest.target == kind]
+
+    def defaults(self, kind: str) -> list[Patch]:
+        """The newest version of each default patch for a target kind."""
+        newest: dict[str, Patch] = {}
+        for p in self.for_target(kind):
+            if p.manifest.default and (p.manifest.id not in newest or p.manifest.version > newest[p.manifest.id].manifest.version):
+                newest[p.manifest.id] = p
+        return [newest[k] for k in sorted(newest)]
+
+    def get(self, ref: str) -> Patch:
+        pid, ver = parse_ref(ref)
+        try:
+            return self._patches[f"{pid}@{ver}"]
+        except KeyError:
+            known = [p.ref for p in self.all() if p.manifest.id == pid]
+            hint = f" (known versions: {', '.join(known)})" if known else " (see `patcher list`)"
+            raise UsageError(f"unknown patch {ref}{hint}") from None

@@ -1,0 +1,125 @@
+"""The patch manifest (patches/<ns>/<name>/<version>/manifest.toml): its data
+model, and loading it.
+
+A manifest is data: which files a patch edits, where (tree-sitter anchors,
+named or inline), how (edit kind + code), which new files it adds, and which
+releases it was made for.  Which sections a manifest may have depends on its
+target kind (catalog.sections.SECTIONS); each section has one parser there,
+and the same key specifications give both the checks and the JSON Schema
+patch authors' editors use.  Everything is checked when the catalog loads,
+so a broken patch is refused before any target is looked at, with the
+manifest path and the offending key in the message.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from patcher.errors import CatalogError
+
+EDIT_ACTIONS = ("insert-before", "insert-after", "replace")
+LAYOUTS = ("lines", "inline")
+EXPECTS = ("one", "one-or-more")
+LANGUAGES = ("go", "javascript")
+TARGET_KINDS = ("go", "cursor", "settings", "pwsh")
+# Kinds whose patches are tree-sitter edits of source files; the others say
+# what they want as data of their own (settings members, a profile block).
+EDITED_KINDS = ("go", "cursor")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+ROLE_RE = re.compile(r"^@[a-z][a-z0-9-]*$")
+RELEASE_RE = re.compile(r"^\d+\.\d+$")
+PARAM_RE = re.compile(r"@@([a-z_]+)@@")
+
+
+# Named places the engine computes itself, for what a query cannot say.
+BUILTIN_PLACES = ("prologue-end",)
+
+
+@dataclass(frozen=True)
+class AnchorStep:
+    query: str | None = None  # tree-sitter query with an @anchor capture
+    text: str | None = None  # literal text inside the current scope
+    at: str | None = None  # a BUILTIN_PLACES name (first step only)
+    # (a step `{ use = "name" }` in the manifest splices in the steps of the
+    # named anchor [anchors.name]; it is resolved when the manifest loads)
+
+
+@dataclass(frozen=True)
+class Edit:
+    name: str
+    file: str  # relative path, or "@role" resolved by the target kind
+    steps: tuple[AnchorStep, ...]
+    action: str
+    code: str
+    expect: str = "one"
+    layout: str = "lines"
+    when: str | None = None  # probe name, "!name" for its negation
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A question about a file's structure: does this anchor match anywhere?"""
+
+    name: str
+    file: str
+    steps: tuple[AnchorStep, ...]
+    absent: str  # what it means when it matches nothing (the "not applicable" reason)
+
+
+@dataclass(frozen=True)
+class AddedFile:
+    path: str
+    payload: bytes
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Member:
+    """A settings.json member to set: `path` of keys, and a value, or every
+    entry of a table parameter (`from_param`) as members under `path`."""
+
+    path: tuple[str, ...]
+    value: object = None
+    from_param: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    id: str
+    version: int
+    summary: str
+    target: str
+    releases: tuple[str, ...]
+    default: bool
+    languages: dict  # file -> language
+    edits: tuple[Edit, ...]
+    adds: tuple[AddedFile, ...]
+    switches: dict = field(default_factory=dict)  # env var -> what it does
+    description: str = ""
+    probes: dict = field(default_factory=dict)  # name -> Probe
+    applies_if: tuple[str, ...] = ()  # probes that must match, else "not applicable"
+    params: dict = field(default_factory=dict)  # name -> default (str or table of str)
+    members: tuple[Member, ...] = ()  # settings patches
+    block: str | None = None  # pwsh patches: the lines to add to the profile
+    anchors: dict = field(default_factory=dict)  # name -> tuple[AnchorStep, ...]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> Manifest:
+    from patcher.catalog import sections
+
+    path = patch_dir / "manifest.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: missing") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: invalid TOML ({exc})") from None
+    return sections.parse(sections.Reader(path, raw), patch_dir, expected_id, expected_version)

@@ -1,0 +1,276 @@
+"""The `patcher` command line.
+
+Commands only parse options, pick the target and the patches, and print;
+the work is in the target modules.  Every failure ends with one line on
+stderr (`patcher: <reason>`) and a documented exit status:
+0 success, 1 refused (bad input, changed file, unsupported release...),
+2 usage error, 70 internal error (a bug: set PATCHER_DEBUG=1 for the traceback).
+"""
+
+import json
+import os
+import traceback
+from pathlib import Path
+
+import click
+
+from patcher import __version__
+from patcher.catalog.pins import PINS_FILE
+from patcher.cli import patches
+from patcher.cli.ui import STATE_COLOURS, end_progress, paint, progress_printer
+from patcher.errors import EXIT_INTERNAL, EXIT_USAGE, PatcherError, UsageError
+from patcher.state.statedir import resolve_state_dir
+from patcher.targets import target_class
+
+# Everything else is imported inside the command that needs it: `patcher
+# --help` and `status` must not pay for a parser or a build driver.
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+state_dir_option = click.option("--state-dir", type=click.Path(file_okay=False), envvar="PATCHER_STATE_DIR",
+                                help="Where journals, backups and overlays live (default: per-user state directory; env PATCHER_STATE_DIR).")
+go_src_option = click.option("--go-src", "go_src", type=click.Path(), metavar="DIR|auto",
+                             help="The GOROOT to patch (has VERSION, src/cmd/go, bin/go), or auto (the GOROOT of the go first on PATH).")
+cursor_option = click.option("--cursor", "cursor", metavar="DIR|auto",
+                             help="The editor's resources/app, its install folder, or auto (default install locations).")
+lock_wait_option = click.option("--wait", "lock_wait", type=float, default=30.0, show_default=True,
+                                help="Seconds to wait for another patcher run on the same target.")
+
+
+settings_option = click.option("--settings", "settings", metavar="FILE|auto",
+                               help="The editor's user settings.json, or auto (Cursor's, per OS).")
+ps_profile_option = click.option("--ps-profile", "ps_profile", metavar="FILE|auto",
+                                 help="A PowerShell profile, or auto ($PROFILE of PowerShell 7).")
+MISSING_TARGET = "missing --go-src, --cursor, --settings or --ps-profile: say what to work on"
+
+
+def _given(go_src=None, cursor=None, settings=None, ps_profile=None) -> dict[str, str]:
+    """The targets named on the command line, by kind, in a fixed order."""
+    return {kind: arg for kind, arg in (("go", go_src), ("cursor", cursor), ("settings", settings), ("pwsh", ps_profile)) if arg}
+
+
+def _targets(given: dict[str, str], state_dir, lock_wait=0.0, progress=None, strict=False) -> list:
+    state = resolve_state_dir(state_dir)
+    extra = {"go": {"progress": progress, "strict": strict}}
+    return [target_class(kind)(arg, state, say=_say, lock_wait=lock_wait, **extra.get(kind, {})) for kind, arg in given.items()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="patcher")
+def cli():
+    """Versioned, hash-checked, reversible patches for the Go toolchain, the
+    Cursor editor, its settings and the PowerShell profile."""
+
+
+@cli.command()
+@go_src_option
+@cursor_option
+@settings_option
+@ps_profile_option
+@click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
+              help="Also set this variable in the editor and its children / Windows terminals (repeatable; kept for later applies).")
+@click.option("--patch", "patch_refs", multiple=True, metavar="ID@VER",
+              help=f"Apply this patch version (repeatable). Default: the pins of {PINS_FILE} (here or in the nearest parent), else every default patch.")
+@click.option("--dry-run", is_flag=True, help="Print the unified diff of every file it would write; change nothing.")
+@click.option("--force", is_flag=True, help="Patch files whose sha256 is not the known upstream one / a signed app bundle.")
+@click.option("--strict", is_flag=True, help="Go: refuse a release this patcher has no fingerprints for (instead of applying it as unverified).")
+@click.option("--lock-file", type=click.Path(dir_okay=False), help=f"Pin file to use (default: {PINS_FILE} here or in the nearest parent).")
+@state_dir_option
+@lock_wait_option
+def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, force, strict, lock_file, state_dir, lock_wait):
+    """Apply patches to every target given, as one transaction."""
+    given = _given(go_src, cursor, settings, ps_profile)
+    if not given:
+        if env_items:
+            raise UsageError("--env needs --cursor or --settings (the variables are set by the editor hook or settings)")
+        raise UsageError("missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
+    from patcher.catalog.catalog import Catalog
+    from patcher.catalog.pins import select
+    from patcher.state.runner import Run, apply_targets
+    from patcher.targets.editor.target import parse_env
+
+    env = parse_env(list(env_items)) if env_items else None
+    catalog = Catalog()
+    lock_path = Path(lock_file) if lock_file else None
+    progress = None if dry_run else progress_printer()
+    # The patch choice (pins, references) is checked before any target is read.
+    selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path) for kind in given}
+    chosen = [(t, *selected[kind]) for kind, t in zip(given, _targets(given, state_dir, lock_wait, progress, strict))]
+    if dry_run:
+        for target, patches, source in chosen:
+            click.echo(target.dry_run(patches, force, env), nl=False)
+            _say(f"pins: {source}")
+            _say(f"dry run: {', '.join(p.ref for p in patches)}; nothing changed")
+        return
+    runs = [Run(t, p, force, env) for t, p, _ in chosen]
+    try:
+        messages = apply_targets(runs, resolve_state_dir(state_dir))
+    finally:
+        end_progress(progress)
+    # Where the choice of patches came from; said once the apply worked, so a
+    # refusal stays one line.
+    for source in dict.fromkeys(source for _, source in selected.values()):
+        _say(f"pins: {source}")
+    for m in messages:
+        click.echo(m)
+
+
+@cli.command()
+@go_src_option
+@cursor_option
+@settings_option
+@ps_profile_option
+@click.option("--force", is_flag=True, help="Forget patcher's record of files changed since apply (an update, an edit) and leave them as they are; restore the rest.")
+@state_dir_option
+@lock_wait_option
+def revert(go_src, cursor, settings, ps_profile, force, state_dir, lock_wait):
+    """Undo everything apply did, byte for byte."""
+    given = _given(go_src, cursor, settings, ps_profile)
+    if not given:
+        raise UsageError(MISSING_TARGET)
+    for target in _targets(given, state_dir, lock_wait):
+        click.echo(target.revert(force))
+
+
+@cli.command()
+@go_src_option
+@cursor_option
+@settings_option
+@ps_profile_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
+@state_dir_option
+def status(go_src, cursor, settings, ps_profile, as_json, state_dir):
+    """Per patch: applied / not applied / drifted / broken / not applicable."""
+    given = _given(go_src, cursor, settings, ps_profile)
+    if not given:
+        raise UsageError(MISSING_TARGET)
+    from patcher.catalog.catalog import Catalog
+
+    catalog = Catalog(compile_queries=False)
+    reports = [t.status(catalog) for t in _targets(given, state_dir)]
+    if as_json:
+        doc = reports[0] if len(reports) == 1 else {"schema": 1, "targets": reports}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    for report in reports:
+        release = report.get("release") and report["release"] + (", unverified" if report.get("unverified") else "")
+        click.echo(f"{target_class(report['target']).NAME} {report['root']}" + (f" ({release})" if release else ""))
+        width = max((len(p["ref"]) for p in report["patches"]), default=0)
+        for p in report["patches"]:
+            state = paint(p["state"], STATE_COLOURS.get(p["state"], "bold"))
+            click.echo(f"  {p['ref']:<{width}}  {state}" + (f"  ({p['reason']})" if p["reason"] else ""))
+        if report.get("overlay"):
+            click.echo(f"overlay: {report['overlay']}")
+        if report.get("recorded_in"):
+            click.echo(f"recorded in: {report['recorded_in']}")
+        if report.get("env"):
+            click.echo("env: " + " ".join(f"{k}={v}" for k, v in sorted(report["env"].items())))
+
+
+@cli.command()
+@go_src_option
+@state_dir_option
+@lock_wait_option
+def rebuild(go_src, state_dir, lock_wait):
+    """Rebuild the patched go command from the recorded overlay."""
+    if not go_src:
+        raise UsageError("missing --go-src: give the GOROOT whose patched go command to rebuild")
+    progress = progress_printer()
+    try:
+        (target,) = _targets({"go": go_src}, state_dir, lock_wait, progress)
+        from patcher.catalog.catalog import Catalog
+
+        message = target.rebuild(Catalog())
+    finally:
+        end_progress(progress)
+    click.echo(message)
+
+
+@cli.command()
+@go_src_option
+@cursor_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
+@state_dir_option
+def doctor(go_src, cursor, as_json, state_dir):
+    """Check for every known trap between the patches and UTF-8 output, with its fix.
+
+    Without --go-src, the GOROOT of the go on PATH is checked.  Exit status 1
+    when a problem was found.
+    """
+    from patcher import doctor as checks
+    from patcher.catalog.catalog import Catalog
+
+    state = resolve_state_dir(state_dir)
+    findings = checks.diagnose(go_src, cursor, state, Catalog(compile_queries=False), dict(os.environ), Path.cwd(), say=_say)
+    ok, problems = checks.findings_summary(findings)
+    if as_json:
+        click.echo(json.dumps({"schema": 1, "ok": problems == 0, "findings": [f.to_json() for f in findings]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            mark = paint("[ok]", "green") if f.ok else paint("[!!]", "red")
+            click.echo(f"{mark} {f.title}")
+            if f.detail:  # also for an ok finding: e.g. where the record of a patched GOROOT is
+                click.echo(f"     {f.detail}")
+            if not f.ok:
+                click.echo(f"     fix: {f.fix}")
+        click.echo(f"{ok} ok, {problems} problem{'s' if problems != 1 else ''}")
+    if problems:
+        raise click.exceptions.Exit(1)
+
+
+# The commands about patches themselves (no target): list, test, lock.
+cli.add_command(patches.list_)
+cli.add_command(patches.test_)
+cli.add_command(patches.lock)
+
+
+def main(argv=None) -> None:
+    """The program: run one command and exit with its status.  A SIGINT at
+    any instant gives one line and 130 (patcher.interrupt has the phases)."""
+    from patcher import interrupt  # imported by patcher/__init__ already
+    interrupt.running()
+    try:
+        code = _run(argv)
+        interrupt.finishing()
+    except interrupt.Interrupted:
+        interrupt.finishing()
+        _say(f"patcher: interrupted; {interrupt.RECOVERS}")
+        code = interrupt.EXIT_INTERRUPTED
+    interrupt.exit_now(code)
+
+
+def _run(argv) -> int:
+    """One command; every failure as one line on stderr; the exit status.
+
+    Not click's standalone mode with our errors as click.ClickException: click
+    prints its own usage errors on several lines ("Usage: …", "Try …",
+    "Error: …") and turns Ctrl-C into "Aborted!", while patcher promises one
+    line, `patcher: <file>: <reason>`, for every failure (README "Commands and
+    exit status"), and exit 130 through patcher.interrupt."""
+    from patcher import interrupt
+    try:
+        # Without standalone mode click returns (not raises) the status of an Exit.
+        status = cli.main(args=argv, prog_name="patcher", standalone_mode=False)
+        return status if isinstance(status, int) else 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        _say(f"patcher: {exc.format_message()}" + (f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""))
+        return EXIT_USAGE
+    except click.Abort:  # end of input at a prompt (a Ctrl-C is interrupt.Interrupted)
+        _say("patcher: aborted")
+        return interrupt.EXIT_INTERRUPTED
+    except PatcherError as exc:
+        _say(f"patcher: {exc}")
+        return exc.exit_code
+    except SystemExit as exc:  # a library's sys.exit: keep its status
+        return exc.code if isinstance(exc.code, int) else 1
+    except Exception as exc:  # a bug: say so in one line
+        if os.environ.get("PATCHER_DEBUG"):
+            traceback.print_exc()
+        _say(f"patcher: internal error: {type(exc).__name__}: {exc} (set PATCHER_DEBUG=1 for a traceback)")
+        return EXIT_INTERNAL

@@ -1,0 +1,1 @@
+"""The engine, which knows no patch: parsing, anchors, rewriting, JSONC, diffs."""

@@ -1,0 +1,172 @@
+"""Run patches over a target's files, in memory.
+
+The engine knows nothing about any particular patch or target: it reads the
+files a patch names (through callbacks the target kind supplies), checks
+they are UTF-8 and parse, resolves every anchor, rewrites, and checks the
+result still parses.  Patches apply in the order given, each to the output
+of the previous one, so two patches may edit the same file.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+from patcher.catalog.catalog import Patch
+from patcher.engine import syntax
+from patcher.engine.anchors import find, resolve
+from patcher.engine.rewrite import PlannedEdit, Splice, apply_edits, newline_of
+from patcher.errors import NotApplicable, Refused
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class FileResult:
+    path: str
+    language: str
+    original: bytes
+    patched: bytes
+    patches: list[str] = field(default_factory=list)
+    tree: object = None  # tree-sitter tree of `patched` (BOM masked), once parsed
+
+
+@dataclass
+class AddedResult:
+    path: str
+    data: bytes
+    patches: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EngineResult:
+    files: dict[str, FileResult] = field(default_factory=dict)
+    added: dict[str, AddedResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # patch ref -> why it does not apply
+
+
+def render_params(defaults: dict, overrides: dict) -> dict[str, str]:
+    """Parameter values as code: strings as is, tables (merged, the
+    overrides winning) as JSON objects."""
+    out = {}
+    for name in set(defaults) | set(overrides):
+        d, o = defaults.get(name), overrides.get(name)
+        if isinstance(d, dict) or isinstance(o, dict):
+            value = dict(d or {}, **(o or {}))
+            out[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        else:
+            out[name] = o if o is not None else d
+    return out
+
+
+def check_utf8(data: bytes, label: str) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refused(f"{label}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); patcher only edits UTF-8 files") from None
+
+
+def _mask_bom(data: bytes) -> bytes:
+    """A leading UTF-8 BOM as spaces of the same length: offsets stay those of the real file."""
+    return b"   " + data[3:] if data.startswith(UTF8_BOM) else data
+
+
+def parse_checked(lang: str, data: bytes, label: str, after: str | None = None, old_tree=None):
+    """Parse (incrementally when given the edited old tree); refuse with the
+    first error's position if the code does not parse."""
+    masked = _mask_bom(data)
+    tree = syntax.parse(lang, masked, old_tree)
+    err = syntax.first_error(tree)
+    if err is not None:
+        if after:
+            raise Refused(f"{label}: {after} produced code that does not parse ({syntax.describe_error(err)}); nothing written")
+        raise Refused(f"{label}: does not parse as {lang} ({syntax.describe_error(err)}); truncated or not a {lang} file?")
+    return tree, masked
+
+
+class _Parsed:
+    """A file's current bytes, parsed once and shared by probes and edits."""
+
+    def __init__(self, fr: FileResult, label: str):
+        if fr.tree is None:
+            fr.tree, _ = parse_checked(fr.language, fr.patched, label)
+        self.tree, self.masked = fr.tree, _mask_bom(fr.patched)
+        self.newline = newline_of(fr.patched)
+        self.floor = len(UTF8_BOM) if fr.patched.startswith(UTF8_BOM) else 0
+
+
+def _reparse(fr: FileResult, old: bytes, new: bytes, splices: list[Splice], label: str, ref: str):
+    """Tell the tree about the splices (in the order they were made, last
+    position first, so each is in the coordinates of the moment) and re-parse."""
+    tree = fr.tree
+    for sp in splices:
+        start_point = syntax.point_at(old, sp.start)
+        lines = sp.new.count(b"\n")
+        if lines:
+            new_end_point = (start_point[0] + lines, len(sp.new) - sp.new.rfind(b"\n") - 1)
+        else:
+            new_end_point = (start_point[0], start_point[1] + len(sp.new))
+        tree.edit(start_byte=sp.start, old_end_byte=sp.old_end, new_end_byte=sp.start + len(sp.new),
+                  start_point=start_point, old_end_point=syntax.point_at(old, sp.old_end), new_end_point=new_end_point)
+    fr.tree, _ = parse_checked(fr.language, new, label, after=ref, old_tree=tree)
+
+
+def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_path: Callable[[str], str],
+                  label: Callable[[str], str], params: dict | None = None) -> EngineResult:
+    """`params` overrides the patches' own parameter defaults (see render_params)."""
+    result = EngineResult()
+    for patch in patches:
+        m = patch.manifest
+        parsed: dict[str, _Parsed] = {}
+
+        def current(file: str) -> tuple[FileResult, _Parsed]:
+            path = resolve_path(file)
+            if path not in result.files:
+                original = read(path)
+                check_utf8(original, label(path))
+                result.files[path] = FileResult(path, m.languages[file], original, original)
+            if path not in parsed:
+                parsed[path] = _Parsed(result.files[path], label(path))
+            return result.files[path], parsed[path]
+
+        def probe(name: str) -> bool:
+            p = m.probes[name]
+            fr, pf = current(p.file)
+            return bool(find(p.steps, m.languages[p.file], pf.masked, pf.tree, pf.newline))
+
+        try:
+            missing = next((m.probes[n] for n in m.applies_if if not probe(n)), None)
+            for file in m.languages:
+                resolve_path(file)
+        except NotApplicable as exc:
+            result.skipped[m.ref] = str(exc)
+            continue
+        if missing is not None:
+            result.skipped[m.ref] = f"{label(resolve_path(missing.file))}: {missing.absent}"
+            continue
+        values = render_params(m.params, params or {})
+        for file, lang in m.languages.items():
+            fr, pf = current(file)
+            planned = []
+            for edit in (e for e in m.edits if e.file == file):
+                if edit.when and probe(edit.when.lstrip("!")) == edit.when.startswith("!"):
+                    continue
+                edit_values = dict(values, **render_params(edit.params, {}))
+                for span in resolve(edit, lang, pf.masked, pf.tree, pf.newline, label(fr.path)):
+                    if span.start < pf.floor:  # never before a BOM
+                        span = type(span)(pf.floor, max(span.end, pf.floor))
+                    planned.append(PlannedEdit(span, edit.action, edit.code, edit.layout, edit.name, edit_values))
+            if not planned:
+                continue
+            patched, splices = apply_edits(fr.patched, planned, {}, f"{label(fr.path)} ({m.ref})")
+            _reparse(fr, fr.patched, patched, splices, label(fr.path), m.ref)
+            fr.patched = patched
+            fr.patches.append(m.ref)
+            parsed.pop(fr.path, None)  # the next patch parses the new bytes
+        for add in m.adds:
+            if add.path in result.added:
+                raise Refused(f"{label(add.path)}: added by both {result.added[add.path].patches[0]} and {m.ref}")
+            if add.language:
+                check_utf8(add.payload, f"{patch.directory}/{add.path}")
+                parse_checked(add.language, add.payload, f"payload {add.path} of {m.ref}")
+            result.added[add.path] = AddedResult(add.path, add.payload, [m.ref])
+    return result

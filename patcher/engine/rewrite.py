@@ -1,0 +1,100 @@
+"""Apply resolved edits to a file's bytes without disturbing anything else.
+
+Only the anchored spans change.  Inserted code is written with '\n' in the
+manifest and converted to the file's own line ending; "lines" layout puts it
+on lines of its own at the anchor's indentation, "inline" splices it as is
+(for minified code).  `@@name@@` placeholders are filled from parameters,
+`@@node@@` with the anchored text itself.
+"""
+
+from dataclasses import dataclass
+
+from patcher.catalog.manifest import PARAM_RE
+from patcher.engine.anchors import Span
+from patcher.errors import Refused
+
+
+@dataclass(frozen=True)
+class PlannedEdit:
+    span: Span
+    action: str
+    code: str
+    layout: str
+    label: str
+    params: dict | None = None  # placeholder values for this edit (strings)
+
+
+def newline_of(source: bytes) -> bytes:
+    """The file's dominant line ending (LF when it has none)."""
+    crlf = source.count(b"\r\n")
+    return b"\r\n" if crlf and crlf >= source.count(b"\n") - crlf else b"\n"
+
+
+def fill(code: str, params: dict[str, str], label: str) -> str:
+    def sub(m):
+        key = m.group(1)
+        if key not in params:
+            raise Refused(f"{label}: the patch uses @@{key}@@ but no value was given for it")
+        return params[key]
+
+    return PARAM_RE.sub(sub, code)
+
+
+def _indent_at(source: bytes, pos: int) -> bytes:
+    line_start = source.rfind(b"\n", 0, pos) + 1
+    end = line_start
+    while end < pos and source[end:end + 1] in (b" ", b"\t"):
+        end += 1
+    return source[line_start:end]
+
+
+def _as_lines(code: bytes, indent: bytes, newline: bytes) -> bytes:
+    """Indent every line but the first (the caller places the first)."""
+    lines = code.split(b"\n")
+    return (newline).join([lines[0]] + [indent + ln if ln else ln for ln in lines[1:]])
+
+
+@dataclass(frozen=True)
+class Splice:
+    """One replaced byte range: source[start:old_end] became `new`."""
+
+    start: int
+    old_end: int
+    new: bytes
+
+
+def apply_edits(source: bytes, edits: list[PlannedEdit], params: dict[str, str],
+                label: str) -> tuple[bytes, list[Splice]]:
+    """The new bytes, and the splices made (last first, as applied), so a
+    parser can update its tree instead of parsing everything again."""
+    newline = newline_of(source)
+    ordered = sorted(edits, key=lambda e: (e.span.start, e.span.end))
+    for a, b in zip(ordered, ordered[1:]):
+        if b.span.start < a.span.end:
+            raise Refused(f"{label}: edits '{a.label}' and '{b.label}' overlap")
+    out = source
+    splices: list[Splice] = []
+    # From the end backwards so earlier offsets stay valid.
+    for e in reversed(ordered):
+        node_text = source[e.span.start:e.span.end].decode("utf-8")
+        code = fill(e.code, dict(params, **(e.params or {}), node=node_text), label).encode("utf-8")
+        if e.layout == "inline":
+            new = code.replace(b"\n", newline)
+        else:
+            # A zero-width place (e.g. prologue-end) is not a node: no indentation to copy.
+            indent = _indent_at(source, e.span.start) if e.span.end > e.span.start else b""
+            block = _as_lines(code.rstrip(b"\n"), indent, newline)
+            if e.action == "replace":
+                new = block
+            elif e.action == "insert-before" or e.span.end == 0:
+                # (lines inserted "after" the very start of a file go before its first line)
+                new = block + newline + indent
+            else:
+                new = newline + indent + block
+        if e.action == "replace":
+            start, old_end = e.span.start, e.span.end
+        else:
+            start = old_end = e.span.start if e.action == "insert-before" else e.span.end
+        out = out[:start] + new + out[old_end:]
+        splices.append(Splice(start, old_end, new))
+    return out, splices

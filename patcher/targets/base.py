@@ -1,0 +1,181 @@
+"""What every target does with its state directory, whatever it patches:
+where its journal, backups and lock live, recovery from an interrupted run at
+the start of each command, apply as a one-target run of runner.apply_targets,
+revert, status, and spotting patcher's changes that no journal here records
+(a record in another state directory).  go/target.py and inplace.py supply
+only what is their own: their file entries and the state of one patch.
+"""
+
+from pathlib import Path
+from typing import Callable
+
+from patcher.catalog.catalog import Catalog, Patch
+from patcher.errors import Refused
+from patcher.state import transaction
+from patcher.state.atomicio import BackupStore
+from patcher.state.journal import APPLIED, Journal, JournalData
+from patcher.state.runlock import RunLock
+from patcher.state.runner import Prepared, Run, apply_targets
+from patcher.state.statedir import find_records_elsewhere, target_state_dir
+
+Say = Callable[[str], None]
+
+
+class TargetBase:
+    KIND = ""  # the target's kind, as in manifests ("go", "cursor", ...)
+    NAME = ""  # how messages name it, e.g. "editor"
+    CASE_PATHS: dict[str, str] = {}  # file role -> where it sits in a patch's before/after cases
+
+    def __init__(self, root: Path, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
+        self.root = root
+        self.state_base = state_dir
+        self.say = say
+        self.lock_wait = lock_wait
+
+    # -- for subclasses ---------------------------------------------------
+    def prepare(self, patches: list[Patch], force: bool, env: dict | None) -> Prepared:
+        """Everything up to the writes (runner.Target protocol); the lock is held."""
+        raise NotImplementedError
+
+    def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
+        """Undo what `data` records; the lock is held and recovery done."""
+        raise NotImplementedError
+
+    def _file_entries(self, tdir: Path, data: JournalData) -> list[dict]:
+        """status: one entry per recorded file ({"path", "role", "expected_sha256", "actual_sha256", ...})."""
+        raise NotImplementedError
+
+    def _patch_state(self, tdir: Path, data: JournalData, ref: str, entries: dict[str, dict]) -> tuple[str, str]:
+        """status: (state, reason) of an applied patch, from its file entries."""
+        raise NotImplementedError
+
+    def _report_extra(self, tdir: Path, data: JournalData | None) -> dict:
+        """status: keys of this kind of target's report."""
+        return {}
+
+    def release(self) -> str | None:
+        return None
+
+    def unsupported(self, patch: Patch) -> str | None:
+        """Why `patch` cannot apply to this target at all, if it cannot."""
+        return None
+
+    def marked(self) -> tuple[str, bytes] | None:
+        """(what, bytes) of the target that carry patcher's changes when it is
+        patched, to spot them without a journal; None: nothing to look at."""
+        return None
+
+    # -- changes without a record here ------------------------------------
+    def unrecorded_refs(self, catalog: Catalog) -> list[str]:
+        """The patches whose changes are in the target although no journal
+        here records them (refs named in the marked bytes; all when none is)."""
+        found = self.marked()
+        if found is None:
+            return []
+        refs = [p.ref for p in catalog.for_target(self.KIND)]
+        return [r for r in refs if r.encode() in found[1]] or refs
+
+    def recorded_elsewhere(self) -> Path | None:
+        found = find_records_elsewhere(self.KIND, self.root, self.state_base)
+        return found[0].parent.parent.parent if found else None
+
+    def unrecorded_reason(self, journal_path: Path) -> str:
+        what = self.marked()[0]
+        where = self.recorded_elsewhere()
+        if where:
+            return (f"{what}: has patcher's changes but {journal_path} has no record of them; they are recorded in another "
+                    f"state directory: {where} (use --state-dir {where}, or run patcher as the user who applied them)")
+        return (f"{what}: has patcher's changes but {journal_path} has no record of them (state directory deleted, or "
+                "another --state-dir or $PATCHER_STATE_DIR, or the user who applied them, e.g. root after sudo?)")
+
+    RESTORE_ADVICE = "restore the original to undo them"
+
+    def _nothing_to_revert(self, journal_path: Path) -> str:
+        if self.marked() is not None:
+            raise Refused(f"{self.unrecorded_reason(journal_path)}; {self.RESTORE_ADVICE}")
+        return f"nothing to revert on {self.root}: no patch applied"
+
+    # -- status ------------------------------------------------------------
+    def status(self, catalog: Catalog) -> dict:
+        tdir, journal, data = self._recorded()
+        entries = self._file_entries(tdir, data) if data else []
+        report = {"schema": 1, "target": self.KIND, "root": str(self.root), "release": self.release(),
+                  "journal": str(journal.path) if data else None, "overlay": None,
+                  "unverified": bool(data and data.unverified), "recorded_in": None, "patches": [], "files": entries}
+        report.update(self._report_extra(tdir, data))
+        unrecorded = [] if data else self.unrecorded_refs(catalog)
+        if unrecorded:
+            where = self.recorded_elsewhere()
+            report["recorded_in"] = str(where) if where else None
+        applied = {p.ref: p for p in data.patches} if data else {}
+        skipped = data.skipped if data else {}
+        # A version superseded by a newer one of the same patch is listed only when recorded.
+        newest: dict[str, Patch] = {}
+        for p in catalog.for_target(self.KIND):
+            if p.manifest.id not in newest or p.manifest.version > newest[p.manifest.id].manifest.version:
+                newest[p.manifest.id] = p
+        known = {p.ref: p for p in newest.values()}
+        by_path = {e["path"]: e for e in entries}
+        for ref in sorted(set(applied) | set(skipped) | set(known)):
+            state, reason = "not applied", ""
+            if ref in skipped:
+                state, reason = "not applicable", skipped[ref]
+            elif ref in applied and self.interrupted(data):
+                state, reason = "broken", self.interrupted(data)
+            elif ref in applied:
+                state, reason = self._patch_state(tdir, data, ref, by_path)
+                if state == "applied" and data.unverified:
+                    reason = data.unverified
+            elif ref in unrecorded:
+                state, reason = "unrecorded", self.unrecorded_reason(journal.path)
+            elif ref in known and self.unsupported(known[ref]):
+                state, reason = "not applicable", self.unsupported(known[ref])
+            report["patches"].append({"ref": ref, "id": ref.split("@")[0], "version": int(ref.split("@")[1]),
+                                      "state": state, "reason": reason,
+                                      "content_sha256": applied[ref].content_sha256 if ref in applied else None})
+        return report
+
+    # -- state ------------------------------------------------------------
+    def _tdir(self, create: bool = True) -> Path:
+        return target_state_dir(self.state_base, self.KIND, self.root, create=create)
+
+    def _open_state(self) -> tuple[Path, Journal, BackupStore]:
+        tdir = self._tdir()
+        return tdir, Journal(tdir), BackupStore(tdir / "backups")
+
+    def _recorded(self) -> tuple[Path, Journal, JournalData | None]:
+        """The journal as it is, for reading only (creates nothing)."""
+        tdir = self._tdir(create=False)
+        journal = Journal(tdir)
+        return tdir, journal, journal.load() if tdir.exists() else None
+
+    def lock(self) -> RunLock:
+        return RunLock(self._tdir(), f"{self.NAME} {self.root}", wait=self.lock_wait)
+
+    def _recover(self, journal: Journal, backups: BackupStore) -> None:
+        done = transaction.recover(self.root, backups, journal, self.state_base)
+        if done:
+            self.say(f"note: {done} on {self.root} (a previous run was interrupted)")
+
+    @staticmethod
+    def interrupted(data: JournalData) -> str | None:
+        """Why a journal's patches are broken when its run did not finish."""
+        if data.phase != APPLIED:
+            return f"interrupted run (journal phase {data.phase}); the next apply or revert recovers"
+        return None
+
+    # -- commands ---------------------------------------------------------
+    def apply(self, patches: list[Patch], force: bool = False, env: dict | None = None) -> str:
+        return apply_targets([Run(self, patches, force, env)], self.state_base)[0]
+
+    def revert(self, force: bool) -> str:
+        tdir = self._tdir(create=False)
+        if not tdir.exists():
+            return self._nothing_to_revert(Journal(tdir).path)
+        tdir, journal, backups = self._open_state()
+        with self.lock():
+            self._recover(journal, backups)
+            data = journal.load()
+            if data is None:
+                return self._nothing_to_revert(journal.path)
+            return self._revert(data, journal, backups, force)

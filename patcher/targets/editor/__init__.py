@@ -1,0 +1,1 @@
+"""The editor (Cursor / VS Code family) target: bundles, node-pty, locating installs, product.json checksums."""

@@ -1,0 +1,1 @@
+"""The Go toolchain target: GOROOT, overlay, build, self-test."""

@@ -1,0 +1,310 @@
+"""The Go toolchain target: apply, revert, status and rebuild for a GOROOT.
+
+apply:   verify the target sources against their upstream fingerprints, run
+         the patches in memory, write the patched copies and overlay.json to
+         the state directory, `go build -overlay` cmd/go, and install the
+         result as GOROOT/bin/go in a journaled transaction (original backed
+         up first).  The sources under GOROOT/src are never written.
+revert:  put the original bin/go back (byte for byte) and drop the overlay.
+status:  per patch, applied / not applied / drifted / broken, with hashes.
+rebuild: build again from the recorded overlay (cache cleared, state copied
+         to another machine with the same release).
+"""
+
+import shutil
+from pathlib import Path
+
+from patcher.catalog.catalog import Catalog, Patch
+from patcher.errors import Refused
+from patcher.state import transaction
+from patcher.state.atomicio import BackupStore, ensure_writable_dir, make_private_dir, sweep_set_aside
+from patcher.state.hashing import sha256_bytes, sha256_file_or_none
+from patcher.state.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord, Role
+from patcher.state.runner import Prepared
+from patcher.state.treepaths import inside
+from patcher.targets.base import Say, TargetBase
+from patcher.targets.go import build as gobuild
+from patcher.targets.go import selftest
+from patcher.targets.go.goroot import locate_goroot, unsupported_reason
+from patcher.targets.go.overlay import OVERLAY_DIR, OVERLAY_JSON, Overlay, copy_rel
+
+
+def _planner():
+    """goplan, imported when a plan is made: it needs the parser, which `status` does not."""
+    from patcher.targets.go import plan as goplan
+    return goplan
+
+KIND = "go"
+# Every file our Go patches add is named patcher_*.go in cmd/go; with
+# -trimpath its path is still recorded in the binary, which tells a patched
+# go command from an original one even when the journal is gone.
+PATCHED_BINARY_MARK = b"cmd/go/internal/test/patcher_"
+
+
+def is_patched_binary(path: Path) -> bool:
+    try:
+        return PATCHED_BINARY_MARK in path.read_bytes()
+    except OSError:
+        return False
+
+
+class GoTarget(TargetBase):
+    KIND = KIND
+    NAME = "GOROOT"
+
+    def __init__(self, go_src, state_dir: Path, say: Say = lambda s: None, progress=None, lock_wait: float = 0.0,
+                 strict: bool = False):
+        root, note = locate_goroot(go_src)
+        if note:
+            say(note)
+        self.goroot = root
+        super().__init__(self.goroot.root, state_dir, say, lock_wait)
+        self.progress = progress
+        self.strict = strict
+
+    def _overlay(self, tdir: Path) -> Overlay:
+        return Overlay(self.goroot.root, tdir)
+
+    @staticmethod
+    def _copies(data: JournalData | None) -> dict[str, str] | None:
+        """The overlay copies a committed journal expects (path -> sha256)."""
+        if data is None:
+            return None
+        return {f.path: f.post_sha256 for f in data.files if f.role in (Role.OVERLAY, Role.ADDED)}
+
+    # -- state -----------------------------------------------------------
+    def _recover(self, journal: Journal, backups: BackupStore) -> None:
+        super()._recover(journal, backups)
+        # go binaries an earlier run moved aside while they ran (Windows), now free to go.
+        sweep_set_aside(self.goroot.go_binary.parent)
+        tdir = journal.path.parent
+        done = self._overlay(tdir).recover(self._copies(journal.load()))
+        if done:
+            self.say(f"note: {done} in {tdir} (a previous run was interrupted)")
+        shutil.rmtree(tdir / "build", ignore_errors=True)
+
+    def marked(self) -> tuple[str, bytes] | None:
+        try:
+            data = self.goroot.go_binary.read_bytes()
+        except OSError:
+            return None
+        return (str(self.goroot.go_binary), data) if PATCHED_BINARY_MARK in data else None
+
+    def unrecorded_refs(self, catalog: Catalog) -> list[str]:
+        """The Go patches whose added files bin/go was built with (their paths
+        are recorded in the binary even with -trimpath)."""
+        found = self.marked()
+        if found is None:
+            return []
+        refs = [p.ref for p in catalog.for_target(KIND)]
+        return [p.ref for p in catalog.for_target(KIND)
+                if any(a.path.removeprefix("src/").encode() in found[1] for a in p.manifest.adds)] or refs
+
+    # -- apply -----------------------------------------------------------
+    def dry_run(self, patches: list[Patch], force: bool, env: dict | None = None) -> str:
+        plan = _planner().make_plan(self.goroot, patches, force, self.strict)
+        if plan.unverified:
+            self.say(f"note: {plan.unverified.split(':')[0]}: the sources are not verified upstream files")
+        return plan.diff()
+
+    def prepare(self, patches: list[Patch], force: bool, env: dict | None = None) -> Prepared:
+        """Everything up to the new bin/go, built, self-tested and waiting;
+        GOROOT untouched.  Expects the lock to be held."""
+        g = self.goroot
+        tdir, journal, backups = self._open_state()
+        self._recover(journal, backups)
+        prev = journal.load()
+        plan = _planner().make_plan(g, patches, force, self.strict)
+        bin_rel = g.go_binary_rel
+        bin_now = sha256_file_or_none(g.go_binary)
+        prev_bin = prev.file(bin_rel) if prev else None
+        if prev and prev_bin and bin_now == prev_bin.post_sha256:
+            original, original_backup = prev_bin.pre_sha256, prev_bin.backup
+        else:
+            if prev:
+                self.say(f"note: {g.go_binary} is not the binary patcher installed (Go reinstalled or updated?); starting over from it")
+                prev = None
+            if is_patched_binary(g.go_binary):
+                raise Refused(f"{self.unrecorded_reason(journal.path)}; apply cannot start from a patched go command: "
+                              "use that record, or reinstall Go")
+            original, original_backup = bin_now, None
+
+        refs = [PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in patches]
+        ov = self._overlay(tdir)
+        if prev and prev.patches == refs and all(
+                (f.role != Role.OVERLAY or plan.source_hashes.get(f.path) == f.pre_sha256) for f in prev.files) \
+                and not ov.verify(self._copies(prev)):
+            return Prepared(g.root, backups, journal, None, [], f"already applied to {g.root}: {', '.join(r.ref for r in refs)}")
+
+        if inside(g.root, bin_rel) != bin_rel:
+            raise Refused(f"{g.go_binary}: is a symbolic link; patcher replaces only a real bin/{g.exe_name} inside the GOROOT")
+        ensure_writable_dir(g.go_binary.parent)
+        overlay_json = ov.stage(plan.overlay_files())
+        build_dir = make_private_dir(tdir / "build")
+        built = build_dir / g.exe_name
+
+        def on_abort():
+            ov.rollback()
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+        def on_commit():
+            ov.commit()
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+        try:
+            seconds = gobuild.build_go(g.root, overlay_json, built, self.progress)
+            proof = self._self_test(built, build_dir, [p.manifest.id for p in patches], bool(plan.unverified))
+            new_bytes = built.read_bytes()
+        except BaseException:
+            on_abort()
+            raise
+        files = [FileRecord(bin_rel, Role.INPLACE, original, sha256_bytes(new_bytes), backup=original_backup,
+                            patches=[p.ref for p in patches])]
+        for rel, r in sorted(plan.result.files.items()):
+            files.append(FileRecord(rel, Role.OVERLAY, plan.source_hashes[rel], sha256_bytes(r.patched),
+                                    overlay_copy=copy_rel(rel), patches=list(r.patches)))
+        for rel, a in sorted(plan.result.added.items()):
+            files.append(FileRecord(rel, Role.ADDED, None, sha256_bytes(a.data), overlay_copy=copy_rel(rel),
+                                    patches=list(a.patches)))
+        data = JournalData(kind=KIND, root=str(g.root), phase=APPLIED, release=g.version, patches=refs, files=files,
+                           overlay=f"{OVERLAY_DIR}/{OVERLAY_JSON}", unverified=plan.unverified,
+                           previous=prev.to_json() if prev else None)
+        if plan.unverified:
+            self.say(f"note: {plan.unverified} (--strict refuses instead)")
+        message = (f"applied {', '.join(r.ref for r in refs)} to {g.root} ({g.version}"
+                   f"{', unverified' if plan.unverified else ''}); go rebuilt in {seconds:.0f}s, {proof}, "
+                   f"and installed as {g.go_binary}; overlay: {overlay_json}")
+        return Prepared(g.root, backups, journal, data, [(files[0], new_bytes)], message, on_commit, on_abort)
+
+    def _self_test(self, built: Path, scratch: Path, patch_ids: list[str], unverified: bool) -> str:
+        """Prove the built go command (see selftest.py) where it can run."""
+        g = self.goroot
+        if not gobuild.runs_here(g.root):
+            if unverified:
+                raise selftest.SelfTestFailed(f"{g.root}: {g.version} is a release without fingerprints and its go command "
+                                              "is built for another system, so the self-test cannot run here; an "
+                                              "unverified release is only installed once the self-test passed")
+            return "self-test skipped (the go command is built for another system and cannot run here)"
+        env = selftest.environment(gobuild.build_env(g.root, gobuild.BuildSettings(), scratch), g.root)
+        installed = selftest.version_of(g.go_binary, env)
+        return selftest.run(built, installed, env, scratch, patch_ids)
+
+    # -- revert ----------------------------------------------------------
+    def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
+        g = self.goroot
+        done = transaction.revert(g.root, backups, journal, data, force)
+        self._overlay(journal.path.parent).remove()
+        shutil.rmtree(backups.directory, ignore_errors=True)
+        refs = ", ".join(p.ref for p in data.patches)
+        if g.go_binary_rel in done.left:
+            return (f"reverted {refs} on {g.root}: overlay removed; {g.go_binary} changed since apply (Go updated or "
+                    "reinstalled?) and is not patcher's: left as it is, patcher's record of it forgotten")
+        bin_rec = data.file(g.go_binary_rel)
+        if bin_rec and sha256_file_or_none(g.go_binary) != bin_rec.pre_sha256:
+            raise Refused(f"{g.go_binary}: does not have the original sha256 after revert")  # pragma: no cover
+        return f"reverted {refs} on {g.root}: original {g.go_binary} restored, overlay removed"
+
+    # -- status ----------------------------------------------------------
+    RESTORE_ADVICE = "without that record the original go binary cannot be restored from here (or reinstall Go)"
+
+    def release(self) -> str | None:
+        return self.goroot.version
+
+    def unsupported(self, patch: Patch) -> str | None:
+        return unsupported_reason(self.goroot, patch.ref, patch.manifest.releases)
+
+    def _report_extra(self, tdir: Path, data: JournalData | None) -> dict:
+        return {"overlay": str(tdir / data.overlay) if data and data.overlay else None}
+
+    def _file_entries(self, tdir: Path, data: JournalData) -> list[dict]:
+        g, entries = self.goroot, []
+        for f in data.files:
+            if f.role == Role.INPLACE:
+                actual, expected = sha256_file_or_none(g.path(f.path)), f.post_sha256
+            elif f.role == Role.OVERLAY:
+                actual, expected = sha256_file_or_none(g.path(f.path)), f.pre_sha256
+            else:
+                actual, expected = sha256_file_or_none(tdir / f.overlay_copy), f.post_sha256
+            entry = {"path": f.path, "role": f.role, "expected_sha256": expected, "actual_sha256": actual, "patches": f.patches}
+            if f.role == Role.OVERLAY:
+                entry.update(overlay_copy=str(tdir / f.overlay_copy), overlay_expected_sha256=f.post_sha256,
+                             overlay_actual_sha256=sha256_file_or_none(tdir / f.overlay_copy))
+            entries.append(entry)
+        return entries
+
+    def _patch_state(self, tdir: Path, data: JournalData, ref: str, file_state: dict) -> tuple[str, str]:
+        g = self.goroot
+        for f in data.files:
+            e = file_state[f.path]
+            if f.role == Role.OVERLAY and ref in f.patches and e["actual_sha256"] != f.pre_sha256:
+                return "drifted", f"{g.label(f.path)} changed since apply (Go updated or edited?): run apply again"
+        b = file_state.get(g.go_binary_rel)
+        if b and b["actual_sha256"] != b["expected_sha256"]:
+            rec = data.file(g.go_binary_rel)
+            if b["actual_sha256"] == rec.pre_sha256:
+                return "not applied", f"{g.go_binary} is the original again"
+            return "drifted", f"{g.go_binary} was replaced since apply (Go reinstalled?): run apply again"
+        for f in data.files:
+            if ref not in f.patches:
+                continue
+            e = file_state[f.path]
+            copy_actual = e.get("overlay_actual_sha256", e["actual_sha256"]) if f.role != Role.INPLACE else None
+            if f.role in (Role.OVERLAY, Role.ADDED) and copy_actual != f.post_sha256:
+                return "broken", f"overlay copy of {f.path} is missing or changed: run `patcher rebuild`"
+        return "applied", ""
+
+    # -- rebuild ---------------------------------------------------------
+    def rebuild(self, catalog: Catalog) -> str:
+        g = self.goroot
+        tdir, journal, backups = self._open_state()
+        with self.lock():
+            self._recover(journal, backups)
+            data = journal.load()
+            if data is None:
+                raise Refused(f"{g.root}: nothing applied (no journal in {journal.path.parent}); run `patcher apply --go-src {g.root}` first")
+            for f in data.files:
+                if f.role == Role.OVERLAY and sha256_file_or_none(g.path(f.path)) != f.pre_sha256:
+                    raise Refused(f"{g.label(f.path)}: changed since apply (Go updated?); run `patcher apply` again instead")
+            bin_rec = data.file(g.go_binary_rel)
+            bin_now = sha256_file_or_none(g.go_binary)
+            if bin_now not in (bin_rec.post_sha256, bin_rec.pre_sha256):
+                raise Refused(f"{g.go_binary}: replaced since apply (Go reinstalled?); run `patcher apply` again instead")
+            expected = self._copies(data)
+            ov = self._overlay(tdir)
+            if ov.verify(expected):
+                self._regenerate_overlay(ov, data, catalog, expected)
+            overlay_json = ov.refresh_json(sorted(expected))
+            build_dir = make_private_dir(tdir / "build")
+            built = build_dir / g.exe_name
+            try:
+                seconds = gobuild.build_go(g.root, overlay_json, built, self.progress)
+                new_bytes = built.read_bytes()
+                new_hash = sha256_bytes(new_bytes)
+                if bin_now == new_hash:
+                    return f"rebuilt go in {seconds:.0f}s: identical to the installed {g.go_binary} (sha256 {new_hash[:12]}…)"
+                proof = self._self_test(built, build_dir, [p.id for p in data.patches], bool(data.unverified))
+                rec = FileRecord(bin_rec.path, Role.INPLACE, bin_rec.pre_sha256, new_hash, backup=bin_rec.backup,
+                                 patches=bin_rec.patches)
+                files = [rec] + [f for f in data.files if f.path != bin_rec.path]
+                new = JournalData(kind=KIND, root=str(g.root), phase=APPLIED, release=data.release, patches=data.patches,
+                                  files=files, overlay=data.overlay, unverified=data.unverified, previous=data.to_json())
+                transaction.commit(g.root, backups, journal, new, [(rec, new_bytes)])
+                return f"rebuilt go in {seconds:.0f}s, {proof}, and installed it as {g.go_binary} (sha256 {new_hash[:12]}…)"
+            finally:
+                shutil.rmtree(build_dir, ignore_errors=True)
+
+    def _regenerate_overlay(self, ov: Overlay, data: JournalData, catalog: Catalog, expected: dict[str, str]) -> None:
+        """Recreate lost overlay copies from the same patches (their content hashes must match)."""
+        patches = []
+        for rec in data.patches:
+            p = catalog.get(rec.ref)
+            if p.content_sha256 != rec.content_sha256:
+                raise Refused(f"{ov.live}: overlay copies are missing and {rec.ref} changed since apply; run `patcher apply` again")
+            patches.append(p)
+        plan = _planner().make_plan(self.goroot, patches, force=True)
+        files = plan.overlay_files()
+        if {rel: sha256_bytes(b) for rel, b in files.items()} != expected:
+            raise Refused(f"{ov.live}: cannot recreate the overlay exactly; run `patcher apply` again")
+        ov.stage(files)
+        ov.commit()
+        self.say(f"note: recreated the overlay in {ov.live}")
