@@ -51,7 +51,20 @@ def _exit_on_signal(message: str):
     return handler
 
 
+_signalled = False
+
+
+def signalled() -> bool:
+    """Whether SIGINT arrived while the command ran.  A library can catch our
+    `Interrupted` and raise its own error instead (py-tree-sitter turns it into
+    a QueryError when it arrives while a #match? regex compiles): the caller
+    then reports the interrupt, not that error."""
+    return _signalled
+
+
 def _raise_interrupted(signum, frame):
+    global _signalled
+    _signalled = True
     signal.signal(signal.SIGINT, _exit_on_signal(f"interrupted again; {RECOVERS}"))
     raise Interrupted()
 

@@ -94,6 +94,22 @@ def test_sigint_while_a_command_runs_unwinds_and_says_so_once():
     assert _one_interrupted_line(proc.stderr) == "patcher: interrupted; the next run recovers from the journal"
 
 
+def test_a_sigint_a_library_turns_into_its_own_error_is_still_an_interrupt():
+    """py-tree-sitter compiles #match? regexes in Python: a SIGINT then surfaces
+    as its QueryError, which the catalog reports as an invalid query (seen in a
+    real run).  It must read as the interrupt it is."""
+    program = PROGRAM.replace("        os.kill(os.getpid(), signal.SIGINT)\n        time.sleep(5)",
+                              "        try:\n            os.kill(os.getpid(), signal.SIGINT)\n            time.sleep(5)\n"
+                              "        except BaseException as exc:\n"
+                              "            from patcher.errors import CatalogError\n"
+                              "            raise CatalogError('manifest.toml: invalid javascript query (regular expression error)') from exc")
+    assert "CatalogError" in program
+    proc = subprocess.run([sys.executable, "-c", program.format(cleanup="pass")], capture_output=True, text=True,
+                          cwd=REPO, env=_env())
+    assert proc.returncode == 130, proc.stderr
+    assert _one_interrupted_line(proc.stderr) == "patcher: interrupted; the next run recovers from the journal"
+
+
 def test_a_second_sigint_during_the_cleanup_exits_at_once():
     cleanup = "os.kill(os.getpid(), signal.SIGINT); time.sleep(5); print('not reached')"
     proc = subprocess.run([sys.executable, "-c", PROGRAM.format(cleanup=cleanup)], capture_output=True, text=True,

@@ -265,11 +265,15 @@ def _run(argv) -> int:
         _say("patcher: aborted")
         return interrupt.EXIT_INTERRUPTED
     except PatcherError as exc:
+        if interrupt.signalled():  # our Interrupted, turned into another error on the way up
+            raise interrupt.Interrupted() from None
         _say(f"patcher: {exc}")
         return exc.exit_code
     except SystemExit as exc:  # a library's sys.exit: keep its status
         return exc.code if isinstance(exc.code, int) else 1
     except Exception as exc:  # a bug: say so in one line
+        if interrupt.signalled():
+            raise interrupt.Interrupted() from None
         if os.environ.get("PATCHER_DEBUG"):
             traceback.print_exc()
         _say(f"patcher: internal error: {type(exc).__name__}: {exc} (set PATCHER_DEBUG=1 for a traceback)")
