@@ -91,13 +91,19 @@ class Catalog:
     def for_target(self, kind: str) -> list[Patch]:
         return [p for p in self.all() if p.manifest.target == kind]
 
-    def defaults(self, kind: str) -> list[Patch]:
-        """The newest version of each default patch for a target kind."""
+    def newest(self, kind: str, defaults_only: bool = False) -> list[Patch]:
+        """The newest version of each patch for a target kind (of each default patch, with `defaults_only`)."""
         newest: dict[str, Patch] = {}
         for p in self.for_target(kind):
-            if p.manifest.default and (p.manifest.id not in newest or p.manifest.version > newest[p.manifest.id].manifest.version):
+            if defaults_only and not p.manifest.default:
+                continue
+            if p.manifest.id not in newest or p.manifest.version > newest[p.manifest.id].manifest.version:
                 newest[p.manifest.id] = p
         return [newest[k] for k in sorted(newest)]
+
+    def defaults(self, kind: str) -> list[Patch]:
+        """What an apply without --patch or pins takes: the newest version of each default patch."""
+        return self.newest(kind, defaults_only=True)
 
     def get(self, ref: str) -> Patch:
         pid, ver = parse_ref(ref)

@@ -132,21 +132,23 @@ def _listed(r: Reader, m: dict, file: str) -> str:
     return file
 
 
+def _named(r: Reader, key: str) -> dict:
+    """A table of named entries ([anchors.NAME], [probes.NAME])."""
+    raw = r.table.get(key, {})
+    if not isinstance(raw, dict):
+        r.fail(key, "expected a table of named entries")
+    return raw
+
+
 def anchors(r: Reader, m: dict, patch_dir: Path) -> None:
     m["anchors"] = {}
-    raw = r.table.get("anchors", {})
-    if not isinstance(raw, dict):
-        r.fail("anchors", "expected a table of named anchors")
-    for name, steps in raw.items():
+    for name, steps in _named(r, "anchors").items():
         m["anchors"][name] = _steps(r.sub({"anchor": steps}, f"anchors.{name}."), steps, m["anchors"])
 
 
 def probes(r: Reader, m: dict, patch_dir: Path) -> None:
     m["probes"] = {}
-    raw = r.table.get("probes", {})
-    if not isinstance(raw, dict):
-        r.fail("probes", "expected a table")
-    for name, p in raw.items():
+    for name, p in _named(r, "probes").items():
         pr = r.sub(p, f"probes.{name}.")
         v = pr.read(PROBE)
         m["probes"][name] = Probe(name=name, file=_listed(pr, m, v["file"]), steps=_steps(pr, v["anchor"], m["anchors"]),

@@ -110,11 +110,7 @@ class TargetBase:
         applied = {p.ref: p for p in data.patches} if data else {}
         skipped = data.skipped if data else {}
         # A version superseded by a newer one of the same patch is listed only when recorded.
-        newest: dict[str, Patch] = {}
-        for p in catalog.for_target(self.KIND):
-            if p.manifest.id not in newest or p.manifest.version > newest[p.manifest.id].manifest.version:
-                newest[p.manifest.id] = p
-        known = {p.ref: p for p in newest.values()}
+        known = {p.ref: p for p in catalog.newest(self.KIND)}
         by_path = {e["path"]: e for e in entries}
         for ref in sorted(set(applied) | set(skipped) | set(known)):
             state, reason = "not applied", ""
