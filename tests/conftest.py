@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = REPO / "tests"  # the shared helpers (bundlegen, crashkit, js/, fixtures/) live here
 sys.path.insert(0, str(REPO / "scripts"))
 
 import gobin  # noqa: E402

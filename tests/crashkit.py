@@ -1,6 +1,6 @@
 """Kill `patcher apply` / `patcher revert` mid-run and check what is left.
 
-Used by tests/test_crash.py (bounded, in `make test`) and scripts/stress.py
+Used by tests/system/test_crash.py (bounded, in `make test`) and scripts/stress.py
 (`make stress`).  A scenario is one command on one kind of target (a GOROOT
 or an editor bundle), with its start state and its end state known from a
 reference run.  Each trial starts from a fresh copy, kills the command's

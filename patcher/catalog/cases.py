@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from patcher.catalog.catalog import Catalog, Patch, check_queries, content_hash
+from patcher.catalog.catalog import Catalog, Patch, check_queries
 from patcher.catalog.manifest import load_manifest
 from patcher.engine.apply import EngineResult, FileResult, apply_patches
 from patcher.errors import CatalogError, PatcherError, UsageError
@@ -38,7 +38,7 @@ def load_patch_dir(directory: Path) -> Patch:
         raise CatalogError(f"{directory}: a patch directory is <namespace>/<name>/<version number>")
     manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
     check_queries(manifest, directory)
-    return Patch(manifest, directory, content_hash(directory))
+    return Patch(manifest, directory)
 
 
 def cases_of(patch: Patch) -> list[Path]:

@@ -9,6 +9,7 @@ is what lock files pin.
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from patcher.catalog.manifest import Manifest, load_manifest
@@ -22,11 +23,15 @@ REF_RE = re.compile(r"^([a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*)@(\d+)$")
 class Patch:
     manifest: Manifest
     directory: Path
-    content_sha256: str
 
     @property
     def ref(self) -> str:
         return self.manifest.ref
+
+    @cached_property
+    def content_sha256(self) -> str:
+        """See content_hash; computed when first asked (`status` and `list` never ask)."""
+        return content_hash(self.directory)
 
 
 def parse_ref(ref: str) -> tuple[str, int]:
@@ -83,7 +88,7 @@ class Catalog:
             manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
             if compile_queries:
                 check_queries(manifest, directory)
-            self._patches[manifest.ref] = Patch(manifest, directory, content_hash(directory))
+            self._patches[manifest.ref] = Patch(manifest, directory)
 
     def all(self) -> list[Patch]:
         return [self._patches[k] for k in sorted(self._patches)]

@@ -87,17 +87,22 @@ def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, 
         if env_items:
             raise UsageError("--env needs --cursor or --settings (the variables are set by the editor hook or settings)")
         raise UsageError("missing --go-src: give the GOROOT to patch (the directory with VERSION, src/ and bin/, e.g. ~/go or $(go env GOROOT))")
-    from patcher.catalog.catalog import Catalog
+    from patcher.catalog.catalog import Catalog, check_queries
     from patcher.catalog.pins import select
     from patcher.state.runner import Run, apply_targets
     from patcher.targets.editor.target import parse_env
 
     env = parse_env(list(env_items)) if env_items else None
-    catalog = Catalog()
+    # Only the chosen patches' queries are compiled (`patcher lock` and `patcher test` check them all).
+    catalog = Catalog(compile_queries=False)
     lock_path = Path(lock_file) if lock_file else None
     progress = None if dry_run else progress_printer()
     # The patch choice (pins, references) is checked before any target is read.
     selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path) for kind in given}
+    for patches_of_kind, _ in selected.values():
+        for patch in patches_of_kind:
+            check_queries(patch.manifest, patch.directory)
+            _ = patch.content_sha256  # hashed now, right after its manifest was read (the journal records it)
     chosen = [(t, *selected[kind]) for kind, t in zip(given, _targets(given, state_dir, lock_wait, progress, strict))]
     if dry_run:
         for target, patches, source in chosen:

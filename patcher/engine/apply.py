@@ -15,7 +15,7 @@ from patcher.catalog.catalog import Patch
 from patcher.engine import syntax
 from patcher.engine.anchors import find, resolve
 from patcher.engine.rewrite import PlannedEdit, Splice, apply_edits, newline_of
-from patcher.errors import NotApplicable, Refused
+from patcher.errors import NotApplicable, PatcherError, Refused
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -28,6 +28,10 @@ class FileResult:
     patched: bytes
     patches: list[str] = field(default_factory=list)
     tree: object = None  # tree-sitter tree of `patched` (BOM masked), once parsed
+    # What each patch that changed the file did (in the order made), so the
+    # same result can be replayed on the same original (see resultcache.py).
+    splices: list[list[Splice]] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)  # what the caller's `describe` said of the final tree
 
 
 @dataclass
@@ -110,13 +114,62 @@ def _reparse(fr: FileResult, old: bytes, new: bytes, splices: list[Splice], labe
     fr.tree, _ = parse_checked(fr.language, new, label, after=ref, old_tree=tree)
 
 
-def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_path: Callable[[str], str],
-                  label: Callable[[str], str], params: dict | None = None) -> EngineResult:
-    """`params` overrides the patches' own parameter defaults (see render_params)."""
-    result = EngineResult()
+def resolve_roles(patches: list[Patch], resolve_path: Callable[[str], str]) -> dict[str, dict[str, str | NotApplicable]] | None:
+    """Where each patch's file roles resolve, by patch ref (a role that does not
+    apply: its NotApplicable).  None when one cannot be resolved at all: the
+    engine's run reports that, in its own order."""
+    out: dict[str, dict[str, str | NotApplicable]] = {}
     for patch in patches:
+        roles = out.setdefault(patch.ref, {})
+        for file in patch.manifest.languages:
+            try:
+                roles[file] = resolve_path(file)
+            except NotApplicable as exc:
+                roles[file] = exc
+            except PatcherError:
+                return None
+    return out
+
+
+def _last_patch_of(patches: list[Patch], resolve_path: Callable[[str], str]) -> dict[str, int]:
+    """For each path, the index of the last patch naming it (when a role cannot
+    be resolved yet, nothing is known: no file is final before the end)."""
+    roles = resolve_roles(patches, resolve_path)
+    last: dict[str, int] = {}
+    for i, patch in enumerate(patches):
+        for path in (roles or {}).get(patch.ref, {}).values():
+            if isinstance(path, str):
+                last[path] = i
+    return last
+
+
+def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_path: Callable[[str], str],
+                  label: Callable[[str], str], params: dict | None = None,
+                  describe: Callable[[object], dict] | None = None,
+                  on_final: Callable[[FileResult], None] | None = None) -> EngineResult:
+    """`params` overrides the patches' own parameter defaults (see render_params).
+
+    `describe(tree)` gives facts about each changed file's final tree (kept in
+    FileResult.facts).  `on_final(file_result)` is called for each changed
+    file as soon as no later patch can change it, so a caller can start
+    validating it while the engine goes on with other files."""
+    result = EngineResult()
+    last = _last_patch_of(patches, resolve_path) if on_final else {}
+    finished: set[str] = set()
+
+    def finish(fr: FileResult) -> None:
+        if fr.path in finished or fr.patched == fr.original:
+            return
+        finished.add(fr.path)
+        if describe is not None:
+            fr.facts = describe(fr.tree)
+        if on_final is not None:
+            on_final(fr)
+
+    for index, patch in enumerate(patches):
         m = patch.manifest
         parsed: dict[str, _Parsed] = {}
+        probed: dict[str, bool] = {}
 
         def current(file: str) -> tuple[FileResult, _Parsed]:
             path = resolve_path(file)
@@ -129,9 +182,11 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
             return result.files[path], parsed[path]
 
         def probe(name: str) -> bool:
-            p = m.probes[name]
-            fr, pf = current(p.file)
-            return bool(find(p.steps, m.languages[p.file], pf.masked, pf.tree, pf.newline))
+            if name not in probed:
+                p = m.probes[name]
+                _, pf = current(p.file)
+                probed[name] = bool(find(p.steps, m.languages[p.file], pf.masked, pf.tree, pf.newline))
+            return probed[name]
 
         try:
             missing = next((m.probes[n] for n in m.applies_if if not probe(n)), None)
@@ -144,6 +199,7 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
             result.skipped[m.ref] = f"{label(resolve_path(missing.file))}: {missing.absent}"
             continue
         values = render_params(m.params, params or {})
+        edited: list[FileResult] = []
         for file, lang in m.languages.items():
             fr, pf = current(file)
             planned = []
@@ -161,7 +217,16 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
             _reparse(fr, fr.patched, patched, splices, label(fr.path), m.ref)
             fr.patched = patched
             fr.patches.append(m.ref)
+            fr.splices.append(splices)
             parsed.pop(fr.path, None)  # the next patch parses the new bytes
+            edited.append(fr)
+            # Probes of this file saw the bytes before the edit.
+            for name in [n for n in probed if resolve_path(m.probes[n].file) == fr.path]:
+                del probed[name]
+        # Only once the whole patch is done: two of its roles may name the same file.
+        for fr in edited:
+            if last.get(fr.path, len(patches)) <= index:
+                finish(fr)
         for add in m.adds:
             if add.path in result.added:
                 raise Refused(f"{label(add.path)}: added by both {result.added[add.path].patches[0]} and {m.ref}")
@@ -169,4 +234,6 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
                 check_utf8(add.payload, f"{patch.directory}/{add.path}")
                 parse_checked(add.language, add.payload, f"payload {add.path} of {m.ref}")
             result.added[add.path] = AddedResult(add.path, add.payload, [m.ref])
+    for fr in result.files.values():
+        finish(fr)
     return result

@@ -13,7 +13,6 @@ that is not JSON.
 
 import json
 
-from patcher.engine import syntax
 from patcher.errors import Refused
 
 _BOM = b"\xef\xbb\xbf"
@@ -27,6 +26,8 @@ class Doc:
         self.bom = len(_BOM) if data.startswith(_BOM) else 0
         self.newline = b"\r\n" if b"\r\n" in data else b"\n"
         body = data[self.bom:]
+        from patcher.engine import syntax  # (imported where used: see load)
+
         tree = syntax.parse("javascript", b"(" + body + b"\n)")
         if tree.root_node.has_error:
             raise Refused(f"{label}: not valid JSON with comments ({syntax.describe_error(syntax.first_error(tree))})")
@@ -143,6 +144,13 @@ def load(data: bytes, label: str):
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Refused(f"{label}: not UTF-8 (byte {exc.start + (len(data) - len(body))})") from None
+    strict = _strict_json(body)
+    if strict is not _NOT_STRICT:
+        return strict
+    # tree-sitter only for what is not plain JSON: `status` reads product.json
+    # files that are, and need not load the parser for them.
+    from patcher.engine import syntax
+
     # Wrapped in parentheses an object literal is an expression, not a block.
     tree = syntax.parse("javascript", b"(" + body + b"\n)")
     if tree.root_node.has_error:
@@ -160,6 +168,24 @@ def load(data: bytes, label: str):
         return _value(values[0], label)
     except RecursionError:
         raise Refused(f"{label}: not JSON we can read: nested too deeply") from None
+
+
+_NOT_STRICT = object()
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _strict_json(body: bytes):
+    """The value of a file that is plain JSON (the same value the syntax tree
+    gives: JSON is a subset of JSONC), else _NOT_STRICT.  NaN and Infinity,
+    which Python's json accepts, are not JSON: left to the tree, which refuses them."""
+    try:
+        # (decoded first: given bytes, json guesses UTF-16/32 from NUL bytes)
+        return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return _NOT_STRICT
 
 
 def _solid(node) -> list:

@@ -9,11 +9,8 @@ beside it, in `lock.owner`, only to name the owner in messages.
 
 import json
 import os
-import socket
 import time
 from pathlib import Path
-
-import filelock
 
 from patcher.errors import LockBusy
 
@@ -27,6 +24,8 @@ class RunLock:
         self.owner_path = Path(directory) / OWNER_NAME
         self.what = what
         self.wait = wait
+        import filelock  # here: its import (~20 ms) is paid only by runs that lock, not by `status`
+
         self._lock = filelock.FileLock(str(self.path), timeout=max(wait, 0.0), mode=0o600,
                                       thread_local=False)
 
@@ -38,12 +37,16 @@ class RunLock:
         return data if isinstance(data, dict) else {}
 
     def acquire(self) -> None:
+        import filelock
+
         try:
             self._lock.acquire()
         except filelock.Timeout:
             owner = self.owner()
             who = f"pid {owner.get('pid', '?')} on {owner.get('host', '?')}" if owner else "another process"
             raise LockBusy(f"{self.what} is locked by another patcher run ({who}); wait for it to finish") from None
+        import socket  # (not at the top: `status` imports this module and never locks)
+
         payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
         fd = os.open(self.owner_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:

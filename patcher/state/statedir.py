@@ -13,14 +13,14 @@ import os
 import sys
 from pathlib import Path
 
-import platformdirs
-
 from patcher.state.atomicio import make_private_dir
 
 ENV_STATE_DIR = "PATCHER_STATE_DIR"
 
 
 def default_state_dir() -> Path:
+    import platformdirs  # only without --state-dir / $PATCHER_STATE_DIR (its import is a few ms of `status`)
+
     return Path(platformdirs.user_state_dir("patcher", appauthor=False))
 
 

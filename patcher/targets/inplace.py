@@ -12,6 +12,7 @@ what the patches make of them (`compute`), and may validate the result.
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from patcher.catalog.catalog import Patch
 from patcher.engine.diffs import unified
@@ -35,6 +36,7 @@ class Plan:
     patched_by: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)  # what the message says about the result
+    on_commit: Callable[[], None] = lambda: None  # once the run is committed (e.g. keep a cache entry)
 
     def changes(self) -> list[str]:
         return sorted(rel for rel in self.desired if self.desired[rel] != self.current.get(rel))
@@ -147,9 +149,11 @@ class InPlaceTarget(TargetBase):
         applied = [p for p in patches if p.ref not in plan.skipped]
         if not changes:
             if not plan.patched_by and not prev:
-                return Prepared(self.root, backups, journal, None, [], f"nothing to apply to {self.root}{skipped}")
+                return Prepared(self.root, backups, journal, None, [], f"nothing to apply to {self.root}{skipped}",
+                                on_commit=plan.on_commit)
             return Prepared(self.root, backups, journal, None, [],
-                            f"already applied to {self.root}: {', '.join(p.ref for p in applied)}{skipped}")
+                            f"already applied to {self.root}: {', '.join(p.ref for p in applied)}{skipped}",
+                            on_commit=plan.on_commit)
         self.check_writable(changes, force)
         created = self._create_dirs(changes)
         files, pairs = [], []
@@ -172,7 +176,7 @@ class InPlaceTarget(TargetBase):
         what = "; ".join(plan.summary) or "originals restored"
         message = f"applied {', '.join(p.ref for p in applied) or 'nothing'} to {self.root}: {what}{skipped}"
         return Prepared(self.root, backups, journal, data, pairs, message,
-                        on_abort=lambda: self._remove_dirs(created))
+                        on_commit=plan.on_commit, on_abort=lambda: self._remove_dirs(created))
 
     def _create_dirs(self, rels: list[str]) -> list[str]:
         """Create missing folders for new files (the target's own folder may be

@@ -13,9 +13,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tree_sitter
-
-from patcher.engine import syntax
 from patcher.errors import NotApplicable, Refused
 from patcher.targets.editor.roles import PTY_HOST_DEFAULT
 
@@ -51,6 +48,10 @@ def _has_pty_options(data: bytes) -> bool:
     """A bundle that builds node-pty options: an object literal with useConpty (or its shorthand)."""
     if b"useConpty" not in data:
         return False
+    import tree_sitter  # only here: `status` must not load the parser
+
+    from patcher.engine import syntax
+
     # Two patterns: a predicate after a [...] alternation is not applied.
     q = syntax.query("javascript", '(pair key: (property_identifier) @anchor (#eq? @anchor "useConpty"))'
                                    ' ((shorthand_property_identifier) @anchor (#eq? @anchor "useConpty"))')
@@ -149,35 +150,84 @@ def node_check(files: list[tuple[bytes, str, str]], originals: dict[str, bytes] 
     for the first file that does not compile, saying whether node already
     rejects the original (`originals`: label -> bytes).
     """
-    if runtime is True:
-        runtime = find_runtime()
-    if runtime is None or not files:
-        return False
-    failures = _node_failures(runtime, files)
-    if not failures:
-        return True
-    label, kind, reason = failures[0]
-    original = (originals or {}).get(label)
-    if original is not None and _node_failures(runtime, [(original, kind, label)]):
-        raise Refused(f"{label}: node --check rejects the original file already ({reason}); not a valid bundle, nothing written")
-    raise Refused(f"{label}: node --check rejects the patched file ({reason}); nothing written")
+    checks = NodeChecks(find_runtime() if runtime is True else runtime)
+    try:
+        for data, kind, label in files:
+            checks.start(data, kind, label)
+    except BaseException:
+        checks.close()
+        raise
+    return checks.finish(originals)
 
 
-def _node_failures(runtime: Runtime, files: list[tuple[bytes, str, str]]) -> list[tuple[str, str, str]]:
-    """(label, kind, node's reason) for each file node does not accept."""
-    env = dict(os.environ, **runtime.env)
-    with tempfile.TemporaryDirectory(prefix="patcher-check-") as tmp:
-        running = []
-        for i, (data, kind, label) in enumerate(files):
-            path = Path(tmp) / f"bundle{i}{'.mjs' if kind == 'module' else '.cjs'}"
-            path.write_bytes(data)
-            running.append((label, subprocess.Popen([runtime.exe, "--check", str(path)], stdout=subprocess.DEVNULL,
-                                                    stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)))
+class NodeChecks:
+    """`node --check` runs started one by one (each in its own process, while
+    the caller goes on) and awaited together; without a runtime, nothing runs."""
+
+    def __init__(self, runtime: Runtime | None):
+        self.runtime = runtime
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._running: list[tuple[str, str, subprocess.Popen]] = []
+
+    def start(self, data: bytes, kind: str, label: str) -> None:
+        if self.runtime is None:
+            return
+        if self._tmp is None:
+            # (a scanner holding a copy open on Windows must not turn cleanup into the error reported)
+            self._tmp = tempfile.TemporaryDirectory(prefix="patcher-check-", ignore_cleanup_errors=True)
+        path = Path(self._tmp.name) / f"bundle{len(self._running)}{'.mjs' if kind == 'module' else '.cjs'}"
+        path.write_bytes(data)
+        env = dict(os.environ, **self.runtime.env)
+        self._running.append((label, kind, subprocess.Popen([self.runtime.exe, "--check", str(path)],
+                                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                                            stdin=subprocess.DEVNULL, env=env)))
+
+    def _failures(self) -> list[tuple[str, str, str]]:
+        """(label, kind, node's reason) for each started file node does not accept."""
         failures = []
-        for (data, kind, _), (label, proc) in zip(files, running):
+        for label, kind, proc in self._running:
             _, err = proc.communicate()
             if proc.returncode != 0:
                 text = err.decode("utf-8", "replace")
                 reason = next((ln.strip() for ln in text.splitlines() if "Error" in ln), text.strip()[-200:])
                 failures.append((label, kind, reason))
-    return failures
+        return failures
+
+    def close(self) -> None:
+        """Stop what still runs and remove the copies (after an error elsewhere)."""
+        for _, _, proc in self._running:
+            if proc.returncode is None:  # not awaited yet
+                proc.kill()
+                proc.communicate()
+        self._running = []
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def finish(self, originals: dict[str, bytes] | None = None) -> bool:
+        """Wait for every run: False when nothing was checked; Refused with node's
+        reason for the first file it rejects (saying whether it rejects the original already)."""
+        if self.runtime is None or not self._running:
+            self.close()
+            return False
+        failures = self._failures_then_close()
+        if not failures:
+            return True
+        label, kind, reason = failures[0]
+        original = (originals or {}).get(label)
+        if original is not None:
+            again = NodeChecks(self.runtime)
+            try:
+                again.start(original, kind, label)
+            except BaseException:
+                again.close()
+                raise
+            if again._failures_then_close():
+                raise Refused(f"{label}: node --check rejects the original file already ({reason}); not a valid bundle, nothing written")
+        raise Refused(f"{label}: node --check rejects the patched file ({reason}); nothing written")
+
+    def _failures_then_close(self) -> list[tuple[str, str, str]]:
+        try:
+            return self._failures()
+        finally:
+            self.close()

@@ -25,10 +25,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import tree_sitter
-
-from patcher.engine import syntax
-
 INSTALL_DIRS = ("node_modules/node-pty", "node_modules.asar.unpacked/node-pty")
 BINARY_DIRS = ("build/Release", "prebuilds/win32-x64", "prebuilds/win32-arm64")
 LOCKFILES = ("npm-shrinkwrap.json", "package-lock.json")
@@ -71,17 +67,16 @@ def _version_evidence(version, where: Path, how: str) -> list[Evidence]:
     return [Evidence(str(where), has, f"{how} node-pty {version}, which {'has' if has else 'has no'} winpty")]
 
 
-_LOADS = None
-
-
 def _native_loads(data: bytes) -> set[str]:
     """Native module names a node-pty agent loads: loadNativeModule("x") -> x, require(".../x.node") -> x."""
-    global _LOADS
-    if _LOADS is None:
-        _LOADS = syntax.query("javascript", "(call_expression function: (_) @f arguments: (arguments . (string (string_fragment) @s)))")
+    import tree_sitter  # here, not at the top: `status` imports this module and must not load the parser
+
+    from patcher.engine import syntax
+
+    loads = syntax.query("javascript", "(call_expression function: (_) @f arguments: (arguments . (string (string_fragment) @s)))")
     tree = syntax.parse("javascript", data)
     out = set()
-    for _, cap in tree_sitter.QueryCursor(_LOADS).matches(tree.root_node):
+    for _, cap in tree_sitter.QueryCursor(loads).matches(tree.root_node):
         f = cap["f"][0].text.decode("utf-8", "replace")
         s = cap["s"][0].text.decode("utf-8", "replace")
         if f.endswith("loadNativeModule"):

@@ -13,9 +13,9 @@ else only the tree-sitter check ran, and a note says so).
 import dataclasses
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patcher.catalog.catalog import Patch
-from patcher.engine.apply import apply_patches
 from patcher.errors import NotApplicable, PatcherError, Refused, UsageError
 from patcher.state.atomicio import BackupStore
 from patcher.state.journal import JournalData
@@ -24,6 +24,9 @@ from patcher.targets.editor import bundles, checksums, nodepty
 from patcher.targets.editor.locate import editor_executables, find_app
 from patcher.targets.editor.roles import CASE_PATHS
 from patcher.targets.inplace import InPlaceTarget, Plan, Say
+
+if TYPE_CHECKING:  # the engine (tree-sitter) is imported only by the commands that patch
+    from patcher.engine.apply import FileResult
 
 PRODUCT = "product.json"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -40,6 +43,11 @@ def parse_env(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _describe(tree) -> dict:
+    """What the editor needs to know of a patched file's final tree (kept in the engine's cache)."""
+    return {"kind": bundles.module_kind(tree)}
+
+
 class CursorTarget(InPlaceTarget):
     KIND = "cursor"
     NAME = "editor"
@@ -54,54 +62,84 @@ class CursorTarget(InPlaceTarget):
             say(note)
         super().__init__(app, state_dir, say, lock_wait)
         self.app = app
-        self._roles: dict[str, str] = {}
+        self._roles: dict[str, str | NotApplicable] = {}
 
     def role(self, name: str) -> str:
+        """The file a role names (relative to app); NotApplicable (remembered too:
+        finding out reads node-pty's files or scans out/) when it has none."""
         if name not in self._roles:
-            if name == "@main":
-                rel = bundles.main_bundle(self.app)
-            elif name == "@ptyhost":
-                rel = bundles.pty_host(self.app)
-            elif name == "@ptyhost-with-winpty":
-                has, why = nodepty.verdict(self.app)
-                if not has:
-                    raise NotApplicable(f"not applicable: {why}")
-                rel = self.role("@ptyhost")
-            elif name.startswith("@"):
-                raise Refused(f"unknown file role {name} for a Cursor target")
-            else:
-                rel = name
-            self._roles[name] = inside(self.app, rel)
-        return self._roles[name]
+            try:
+                self._roles[name] = self._find_role(name)
+            except NotApplicable as exc:
+                self._roles[name] = exc
+        found = self._roles[name]
+        if isinstance(found, NotApplicable):
+            raise NotApplicable(str(found))
+        return found
+
+    def _find_role(self, name: str) -> str:
+        if name == "@main":
+            rel = bundles.main_bundle(self.app)
+        elif name == "@ptyhost":
+            rel = bundles.pty_host(self.app)
+        elif name == "@ptyhost-with-winpty":
+            has, why = nodepty.verdict(self.app)
+            if not has:
+                raise NotApplicable(f"not applicable: {why}")
+            rel = self.role("@ptyhost")
+        elif name.startswith("@"):
+            raise Refused(f"unknown file role {name} for a Cursor target")
+        else:
+            rel = name
+        return inside(self.app, rel)
 
     def marked_file(self) -> str | None:
         return self.role("@main")
 
     def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
-        result = apply_patches(patches, lambda rel: self.original(rel, prev, backups, plan), self.role, self.label,
-                               params={"env": plan.env})
-        plan.skipped = dict(result.skipped)
-        kinds = {}
-        for rel, r in result.files.items():
-            if r.patched != r.original:
-                plan.desired[rel] = r.patched
-                plan.patched_by[rel] = list(r.patches)
-                kinds[rel] = bundles.module_kind(r.tree)
-        self._node_check(plan, kinds)
-        self._plan_product(plan, prev, backups)
+        from patcher.engine.apply import apply_patches
+        from patcher.engine.resultcache import cached_apply
+
+        # Each file goes to node --check (its own process) as soon as it is final,
+        # while the engine parses and patches the next one.
+        checks: bundles.NodeChecks | None = None
+
+        def check(fr: "FileResult") -> None:
+            nonlocal checks
+            if checks is None:
+                checks = bundles.NodeChecks(self._runtime())
+            checks.start(fr.patched, fr.facts["kind"], self.label(fr.path))
+
+        try:
+            run = cached_apply(self.state_base / "cache" / "engine", patches,
+                               lambda rel: self.original(rel, prev, backups, plan), self.role, self.label, apply_patches,
+                               params={"env": plan.env}, describe=_describe, on_final=check)
+            plan.skipped = dict(run.result.skipped)
+            kinds = {}
+            for rel, r in run.result.files.items():
+                if r.patched != r.original:
+                    plan.desired[rel] = r.patched
+                    plan.patched_by[rel] = list(r.patches)
+                    kinds[rel] = r.facts["kind"]
+            self._plan_product(plan, prev, backups)
+        except BaseException:
+            if checks is not None:
+                checks.close()
+            raise
+        if checks is not None:
+            checks.finish({self.label(rel): plan.originals[rel] for rel in kinds})
+        plan.on_commit = run.remember
         plan.summary = [", ".join(f"{rel} ({kind})" for rel, kind in sorted(kinds.items()))] if kinds else []
 
-    def _node_check(self, plan: Plan, kinds: dict[str, str]) -> None:
-        if not kinds:
-            return
+    def _runtime(self) -> bundles.Runtime | None:
+        """What node --check runs with (said in a note unless it is node on PATH)."""
         runtime = bundles.find_runtime(editor_executables(self.app))
         if runtime is None:
             self.say("note: neither the editor's own runtime nor node on PATH was found: only the tree-sitter "
                      "check ran on the patched files (no node --check)")
         elif runtime.env:
             self.say(f"note: node --check with {runtime.what}")
-        bundles.node_check([(plan.desired[rel], kind, self.label(rel)) for rel, kind in sorted(kinds.items())],
-                           {self.label(rel): plan.originals[rel] for rel in kinds}, runtime)
+        return runtime
 
     def unsupported(self, patch: Patch) -> str | None:
         """Why a patch would be "not applicable" here (None: it applies, or apply would say why not).
@@ -114,6 +152,8 @@ class CursorTarget(InPlaceTarget):
                 return None
             files = {m.probes[n].file for n in m.applies_if}
             light = dataclasses.replace(m, edits=(), adds=(), languages={f: m.languages[f] for f in files})
+            from patcher.engine.apply import apply_patches
+
             result = apply_patches([dataclasses.replace(patch, manifest=light)], self.read, self.role, self.label)
         except NotApplicable as exc:
             return str(exc)

@@ -6,13 +6,14 @@ from patcher.catalog.catalog import Catalog
 from patcher.engine.apply import apply_patches
 from patcher.errors import Refused
 
-MANIFEST = '''
+HEADER = '''
 id = "demo/{name}"
 version = 1
 target = "go"
 summary = "s"
 releases = ["1.25"]
-
+'''
+MANIFEST = HEADER + '''
 [[files]]
 path = "p.go"
 language = "go"
@@ -89,3 +90,69 @@ def test_incremental_reparse_equals_a_full_parse(pristine_goroot, tmp_path):
     for r in results:
         assert r.patched != r.original
         assert str(r.tree.root_node) == str(syntax.parse(r.language, r.patched).root_node), r.path
+
+
+def _editor_run(tmp_path, monkeypatch, events):
+    """Both editor patches on a generated install, logging reads, probe runs and finished files."""
+    import bundlegen
+    from patcher.engine import apply as engine
+    from patcher.targets.editor.target import CursorTarget, _describe
+
+    app = bundlegen.make_app(tmp_path / "c", shape="esm", winpty=True, esm_bytes=200_000)
+    target = CursorTarget(str(app), tmp_path / "state")
+    find = engine.find
+    monkeypatch.setattr(engine, "find", lambda steps, *a: events.append(("probe", steps[0].query[:20])) or find(steps, *a))
+    cat = Catalog()
+    patches = [cat.get("cursor/spawn-env-hook@1"), cat.get("cursor/winpty-mode@2")]
+
+    def read(rel):
+        events.append(("read", rel))
+        return (app / rel).read_bytes()
+
+    return apply_patches(patches, read, target.role, target.label, describe=_describe,
+                         on_final=lambda fr: events.append(("final", fr.path)))
+
+
+def test_a_file_is_handed_on_as_soon_as_no_later_patch_can_change_it(tmp_path, monkeypatch):
+    events = []
+    res = _editor_run(tmp_path, monkeypatch, events)
+    order = [e for e in events if e[0] in ("read", "final")]
+    pty = "out/vs/platform/terminal/node/ptyHostMain.js"
+    assert order == [("read", "out/main.js"), ("final", "out/main.js"), ("read", pty), ("final", pty)]
+    assert res.files["out/main.js"].facts == {"kind": "module"} and res.files[pty].facts == {"kind": "module"}
+    assert [len(s) for s in res.files["out/main.js"].splices] == [1], "one patch, one splice, kept for the cache"
+
+
+def test_a_probe_runs_once_per_patch_however_many_edits_ask(tmp_path, monkeypatch):
+    """winpty-mode@2: its two edits both ask the `shorthand` probe; it is run once (on a 335 KB real
+    pty host each run is a full query, ~35 ms)."""
+    events = []
+    _editor_run(tmp_path, monkeypatch, events)
+    probes = [e[1] for e in events if e[0] == "probe"]
+    assert len(probes) == len(set(probes)) == 3, probes  # esm (spawn hook), chooses_backend, shorthand
+
+
+# Two file roles the test resolves to one file, each with an edit.
+TWO_ROLES = HEADER.format(name="two") + "".join(f"""
+[[files]]
+path = "{role}.go"
+language = "go"
+
+[[edits]]
+name = "after {after}"
+file = "{role}.go"
+action = "insert-after"
+code = "func {new}() {{}}"
+anchor = ['(function_declaration name: (identifier) @_n (#eq? @_n "{after}")) @anchor']
+""" for role, after, new in (("a", "f", "g"), ("b", "g", "h")))
+
+
+def test_a_file_two_roles_of_one_patch_name_is_handed_on_once_with_its_final_bytes(tmp_path):
+    d = tmp_path / "patches" / "demo" / "two" / "1"
+    d.mkdir(parents=True)
+    (d / "manifest.toml").write_text(TWO_ROLES)
+    finals = []
+    res = apply_patches(Catalog(tmp_path / "patches").all(), lambda p: b"package p\n\nfunc f() {}\n",
+                        lambda f: "p.go", lambda p: p, on_final=lambda fr: finals.append(fr.patched))
+    assert res.files["p.go"].patched == b"package p\n\nfunc f() {}\nfunc g() {}\nfunc h() {}\n"
+    assert finals == [res.files["p.go"].patched]

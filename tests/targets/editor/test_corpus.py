@@ -28,9 +28,9 @@ from pathlib import Path
 import pytest
 
 import corpus
-from conftest import run_patcher, tree_digest
+from conftest import TESTS, run_patcher, tree_digest
 
-JS = Path(__file__).parent / "js"
+JS = TESTS / "js"
 BUILDS = corpus.load_manifest()["builds"]
 SELECTED = [b for b in BUILDS if os.environ.get("PATCHER_CORPUS") == "all" or b["default"]]
 APP = corpus.VSCODE
@@ -38,22 +38,6 @@ PTY = "out/vs/platform/terminal/node/ptyHostMain.js"
 MAIN = "out/server-main.js"
 WANT = {"PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1", "FIXTURE_EXTRA": "yes 是"}
 SET_BY_US = '(process.platform==="win32"&&process.env.PATCHER_WINPTY!=="0")?false:'
-
-
-def install(build: dict, root: Path, with_node_pty: bool = True) -> Path:
-    """The build laid out as an install under root; returns the app (lib/vscode)."""
-    cs, pty = corpus.fetch(build)
-    for rel in build["files"]:
-        dest = root / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cs / rel, dest)
-    app = root / APP
-    if with_node_pty:
-        for rel in build["node_pty_files"]:
-            dest = app / "node_modules" / "node-pty" / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(pty / rel, dest)
-    return app
 
 
 def cli(*args, state, check=True):
@@ -94,7 +78,7 @@ def _prove_hook(original: bytes, patched: bytes, kind: str, where: Path) -> dict
 
 @pytest.mark.parametrize("build", SELECTED, ids=[b["version"] for b in SELECTED])
 def test_real_build_apply_check_probe_revert(tmp_path, build):
-    app = install(build, tmp_path / "code-server 编辑器")
+    app = corpus.lay_out(build, tmp_path / "code-server 编辑器")
     state = tmp_path / "state"
     before = tree_digest(app)
     original_main = (app / MAIN).read_bytes()
@@ -133,7 +117,7 @@ def test_real_build_apply_check_probe_revert(tmp_path, build):
 @pytest.mark.parametrize("build", SELECTED, ids=[b["version"] for b in SELECTED])
 def test_winpty_verdict_without_node_modules_uses_the_pinned_node_pty(tmp_path, build):
     """The release as npm ships it (no node_modules): the version npm-shrinkwrap.json pins decides."""
-    app = install(build, tmp_path / "cs", with_node_pty=False)
+    app = corpus.lay_out(build, tmp_path / "cs", with_node_pty=False)
     st = json.loads(cli("status", "--cursor", app, "--json", state=tmp_path / "s").stdout)
     winpty = next(p for p in st["patches"] if p["ref"] == "cursor/winpty-mode@2")
     if build["winpty"]:
@@ -161,7 +145,7 @@ WITH_WINPTY, WITHOUT_WINPTY = BY_VERSION["4.108.2"], BY_VERSION["4.139.1"]  # bo
 
 def _with_node_pty_of(build: dict, other: dict, root: Path) -> Path:
     """build's app with other's node-pty files (evidence that disagrees with the pty host)."""
-    app = install(build, root, with_node_pty=False)
+    app = corpus.lay_out(build, root, with_node_pty=False)
     (app / "npm-shrinkwrap.json").unlink()
     _, pty = corpus.fetch(other)
     for rel in other["node_pty_files"]:
@@ -192,7 +176,7 @@ def test_real_pty_host_with_a_backend_choice_and_a_node_pty_without_winpty(tmp_p
 
 
 def test_dry_run_on_a_real_minified_build_stays_readable(tmp_path):
-    app = install(WITH_WINPTY, tmp_path / "cs")
+    app = corpus.lay_out(WITH_WINPTY, tmp_path / "cs")
     before = tree_digest(app)
     proc = cli("apply", "--cursor", tmp_path / "cs", "--dry-run", state=tmp_path / "s")
     assert f"note: using {app}" in proc.stderr, "a code-server install root: its lib/vscode"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import bundlegen
-from conftest import GO_VERSION, read_only, read_only_mount, replace_file, run_patcher, tree_digest
+from conftest import GO_VERSION, REPO, read_only, read_only_mount, replace_file, run_patcher, tree_digest
 
 
 def expect(proc, status: int, message: str):
@@ -204,7 +204,7 @@ def test_editor_state_dir_deleted_between_apply_and_revert(app, tmp_path):
 
 def bad_catalog(tmp_path, edit: str) -> Path:
     root = tmp_path / "catalog"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "patches", root)
+    shutil.copytree(REPO / "patches", root)
     manifest = root / "go/testmain-bom/1/manifest.toml"
     text = manifest.read_text()
     old, new = edit.split(" => ")

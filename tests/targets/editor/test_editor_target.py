@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import bundlegen
-from conftest import read_only, run_patcher, tree_digest
+from conftest import TESTS, read_only, run_patcher, tree_digest
 from patcher.state.hashing import sha256_b64_unpadded
 
-JS = Path(__file__).parent / "js"
+JS = TESTS / "js"
 PTY = "out/vs/platform/terminal/node/ptyHostMain.js"
 SHAPES = {
     "esm-winpty": dict(shape="esm", winpty=True),
@@ -336,3 +336,23 @@ def test_the_editors_runtime_refuses_what_tree_sitter_accepts(tmp_path):
     proc = run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", env={"PATH": str(empty)})
     refused(proc, "out/main.js: node --check rejects the original file already (SyntaxError: Identifier 'dup1' has already been declared)")
     assert tree_digest(app) == before
+    assert not (tmp_path / "s" / "cache").exists(), "a refused apply remembers nothing"
+
+
+def test_a_reapply_replays_the_remembered_edits_and_still_runs_node_check(tmp_path):
+    app = make(tmp_path, shape="esm", winpty=True, esm_bytes=50_000)
+    exe = _stand_in(app)
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    env = {"PATH": str(empty)}
+    run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", env=env, check=True)
+    patched = tree_digest(app)
+    [entry] = (tmp_path / "s" / "cache" / "engine").glob("*.json")
+    written = entry.stat().st_ino
+    run_patcher("revert", "--cursor", app, "--state-dir", tmp_path / "s", env=env, check=True)
+    run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", env=env, check=True)
+    assert tree_digest(app) == patched
+    assert entry.stat().st_ino == written, "replayed, not computed and written again (a write replaces the file)"
+    checks = [r for r in (exe.parent / "runs.log").read_text().splitlines() if " --check " in r]
+    assert len(checks) == 4, "validation is never cached: node --check ran on both files both times"
+    assert len(list((tmp_path / "s" / "cache" / "engine").glob("*.json"))) == 1

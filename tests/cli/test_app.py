@@ -78,3 +78,32 @@ def test_shell_completion_as_documented():
     assert proc.stdout.split() == ["plain,--cursor"]
     script = run_patcher(env={"_PATCHER_COMPLETE": "bash_source"}).stdout
     assert "_patcher_completion()" in script and "complete -o nosort -F _patcher_completion patcher" in script
+
+
+LOADED = """
+import sys
+from patcher.cli.app import _run
+status = _run(sys.argv[1:])
+heavy = sorted(m for m in ("tree_sitter", "filelock", "asyncio") if m in sys.modules)
+sys.stderr.write("loaded: " + " ".join(heavy) + "\\n")
+sys.exit(status)
+"""
+
+
+def test_help_list_and_status_do_not_load_the_parser_or_the_lock_library(tmp_path):
+    """What `status` and `--help` import is most of their time (issue 12: status < 0.15 s)."""
+    import subprocess
+    import sys
+
+    import bundlegen
+
+    app = bundlegen.make_app(tmp_path / "c", shape="esm", winpty=True, esm_bytes=50_000)
+    run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", check=True)
+    for argv in (["--help"], ["list"], ["status", "--cursor", str(app), "--state-dir", str(tmp_path / "s")]):
+        proc = subprocess.run([sys.executable, "-c", LOADED, *argv], capture_output=True, text=True, cwd=REPO)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.splitlines()[-1] == "loaded: ", (argv, proc.stderr)
+    # ...while apply does load them (the check above can fail).
+    proc = subprocess.run([sys.executable, "-c", LOADED, "apply", "--cursor", str(app), "--state-dir", str(tmp_path / "s")],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.stderr.splitlines()[-1] == "loaded: filelock tree_sitter", proc.stderr

@@ -1,0 +1,186 @@
+"""Remember what the engine did to a file, to do it again without parsing.
+
+Parsing a 1–2 MB editor bundle with tree-sitter and running the anchor
+queries is most of an editor apply.  The result only depends on patcher's
+code and the parser's (see _code_fingerprint), the patches (their content
+hashes), the parameters, where each file role resolved, how files are named
+in messages, and the bytes of the files, so that is the key: a re-apply
+of the same patches to the same original bytes (after a revert, an apply
+over an apply, the same bundle in another install) replays the recorded
+splices instead, and checks the replayed bytes have the sha256 recorded when
+they were produced (and then parsed, before any entry was written).  A
+missing, unreadable, damaged (each entry carries the sha256 of its body) or
+inconsistent entry is a miss, never an error: the engine just runs.
+
+Every file a role resolves to is read before the engine runs, to hash it for
+the key, including one the engine would not have read (a patch skipped by a
+probe on another file).
+
+Entries are written only when the caller commits (see `remember`), into
+<state dir>/cache/engine/, one JSON file per key, the newest KEEP kept.
+Validation outside the engine (node --check) is not cached: it runs anyway.
+"""
+
+import base64
+import hashlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from patcher import __version__
+from patcher.catalog.catalog import Patch
+from patcher.engine.apply import AddedResult, EngineResult, FileResult, resolve_roles
+from patcher.engine.rewrite import Splice
+from patcher.errors import PatcherError
+from patcher.state.atomicio import is_temp_name, make_private_dir, write_atomic
+from patcher.state.hashing import sha256_bytes
+
+KEEP = 32
+FORMAT = 2
+# The parser and grammars whose behaviour the recorded results depend on.
+_PARSER_PACKAGES = ("tree_sitter", "tree_sitter_javascript", "tree_sitter_go")
+
+
+def _code_fingerprint() -> str:
+    """patcher's own code and the parser's, as installed: every file's name,
+    size and modification time (an upgrade, a reinstall or an edit changes
+    them).  Not their contents: hashing ~60 sources on every apply costs more
+    than the rest of a cache hit; and the packages are located without being
+    imported (a grammar package's import alone is ~10 ms)."""
+    h = hashlib.sha256(f"{FORMAT} {__version__}".encode())
+    dirs = [(Path(__file__).resolve().parent.parent, "**/*.py")]
+    for name in _PARSER_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            dirs.append((Path(spec.origin).parent, "*"))
+    for directory, pattern in dirs:
+        for path in sorted(directory.glob(pattern)):
+            if "__pycache__" in path.parts:
+                continue
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            h.update(f"{path.relative_to(directory).as_posix()} {st.st_size} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@dataclass
+class CachedRun:
+    """One engine run through the cache: its result, and (on a miss) the entry to keep on commit."""
+
+    result: EngineResult
+    hit: bool
+    _entry: tuple[Path, dict] | None = field(default=None, repr=False)
+
+    def remember(self) -> None:
+        """Write the entry (after the caller committed); a failure to write is ignored: it is a cache."""
+        if self._entry is None:
+            return
+        path, doc = self._entry
+        try:
+            make_private_dir(path.parent)
+            write_atomic(path, json.dumps(doc, sort_keys=True).encode("utf-8"), mode=0o600)
+            _prune(path.parent)
+        except (OSError, PatcherError):
+            pass
+
+
+def _prune(directory: Path) -> None:
+    """Keep the KEEP most recently used entries; drop temp files a killed write left."""
+    for leftover in directory.iterdir():
+        if is_temp_name(leftover.name):
+            leftover.unlink(missing_ok=True)
+    entries = sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)
+
+
+def _replay(original: bytes, splices: list[list[list]]) -> bytes:
+    data = original
+    for patch_splices in splices:
+        for start, old_end, new in patch_splices:
+            data = data[:start] + base64.b64decode(new) + data[old_end:]
+    return data
+
+
+def _checksum(body: dict) -> str:
+    return sha256_bytes(json.dumps(body, sort_keys=True).encode("utf-8"))
+
+
+def _restore(entry: object, originals: dict[str, bytes], patches: list[Patch]) -> EngineResult | None:
+    """The EngineResult an entry describes, or None if it is damaged or does not reproduce exactly."""
+    try:
+        if entry.get("format") != FORMAT or entry["sha256"] != _checksum(entry["body"]):
+            return None
+        doc = entry["body"]
+        result = EngineResult(skipped=dict(doc["skipped"]))
+        for path, f in doc["files"].items():
+            patched = _replay(originals[path], f["splices"])
+            if sha256_bytes(patched) != f["patched_sha256"]:
+                return None
+            splices = [[Splice(a, b, base64.b64decode(n)) for a, b, n in ps] for ps in f["splices"]]
+            result.files[path] = FileResult(path, f["language"], originals[path], patched, list(f["patches"]),
+                                            splices=splices, facts=dict(f["facts"]))
+        payloads = {(p.ref, a.path): a.payload for p in patches for a in p.manifest.adds}
+        for path, refs in doc["added"].items():
+            result.added[path] = AddedResult(path, payloads[(refs[0], path)], list(refs))
+        return result
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+def _entry_doc(result: EngineResult) -> dict:
+    files = {}
+    for path, fr in result.files.items():
+        if fr.patched == fr.original:
+            continue
+        files[path] = {"language": fr.language, "patches": fr.patches, "facts": fr.facts,
+                       "patched_sha256": sha256_bytes(fr.patched),
+                       "splices": [[[s.start, s.old_end, base64.b64encode(s.new).decode("ascii")] for s in ps]
+                                   for ps in fr.splices]}
+    body = {"files": files, "skipped": result.skipped, "added": {path: a.patches for path, a in result.added.items()}}
+    return {"format": FORMAT, "sha256": _checksum(body), "body": body}
+
+
+def cached_apply(cache_dir: Path | None, patches: list[Patch], read: Callable[[str], bytes],
+                 resolve_path: Callable[[str], str], label: Callable[[str], str], run: Callable[..., EngineResult],
+                 params: dict | None = None, describe: Callable[[object], dict] | None = None,
+                 on_final: Callable[[FileResult], None] | None = None) -> CachedRun:
+    """`run(patches, read, resolve_path, label, params=, describe=, on_final=)` is the
+    engine (apply.apply_patches); called only on a miss, with the files already read."""
+    roles = resolve_roles(patches, resolve_path) if cache_dir is not None else None
+    if roles is None:
+        return CachedRun(run(patches, read, resolve_path, label, params=params, describe=describe, on_final=on_final),
+                         hit=False)
+    paths = sorted({p for r in roles.values() for p in r.values() if isinstance(p, str)})
+    originals = {path: read(path) for path in paths}
+    key_doc = {"code": _code_fingerprint(), "patches": [[p.ref, p.content_sha256] for p in patches],
+               "params": params or {}, "describe": getattr(describe, "__qualname__", None),
+               "roles": {ref: {role: p if isinstance(p, str) else f"not applicable: {p}" for role, p in r.items()}
+                         for ref, r in roles.items()},
+               # Messages (a skipped patch's reason) name files by their label, e.g. an absolute path.
+               "labels": {path: label(path) for path in paths},
+               "inputs": {path: sha256_bytes(data) for path, data in originals.items()}}
+    key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode("utf-8")).hexdigest()
+    entry_path = cache_dir / f"{key}.json"
+    try:
+        entry = json.loads(entry_path.read_bytes())
+    except (OSError, ValueError):
+        entry = None
+    restored = _restore(entry, originals, patches) if isinstance(entry, dict) else None
+    if restored is not None:
+        try:
+            os.utime(entry_path)  # recently used: kept by _prune
+        except OSError:
+            pass
+        if on_final is not None:
+            for fr in restored.files.values():
+                on_final(fr)
+        return CachedRun(restored, hit=True)
+    result = run(patches, lambda path: originals[path] if path in originals else read(path), resolve_path, label,
+                 params=params, describe=describe, on_final=on_final)
+    return CachedRun(result, hit=False, _entry=(entry_path, _entry_doc(result)))

@@ -1,0 +1,172 @@
+"""engine/resultcache.py on a real VS Code build (code-server from the npm
+corpus): a re-apply of the same bytes replays the recorded result without
+parsing, and anything that differs (bytes, parameters, a damaged entry) is
+a miss that runs the engine."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import corpus
+from patcher.catalog.catalog import Catalog
+from patcher.engine import resultcache, syntax
+from patcher.engine.apply import apply_patches
+from patcher.targets.editor.target import CursorTarget, _describe
+
+BUILD = "4.108.2"  # both editor patches apply: two files edited, one by each patch
+REFS = ["cursor/spawn-env-hook@1", "cursor/winpty-mode@2"]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    return corpus.lay_out(corpus.build(BUILD), tmp_path_factory.mktemp("cs") / "code-server")
+
+
+@pytest.fixture
+def app(pristine, tmp_path) -> Path:
+    import shutil
+
+    copy = tmp_path / "code-server 编辑器"
+    shutil.copytree(pristine.parent.parent, copy)
+    return copy / corpus.VSCODE
+
+
+def _patches():
+    catalog = Catalog()
+    return [catalog.get(r) for r in REFS]
+
+
+class Engine:
+    """apply_patches, counting its runs."""
+
+    def __init__(self):
+        self.runs = 0
+
+    def __call__(self, *args, **kw):
+        self.runs += 1
+        return apply_patches(*args, **kw)
+
+
+def _run(app: Path, cache: Path, engine: Engine, env=None, on_final=None):
+    target = CursorTarget(str(app), cache.parent / "state")
+    return resultcache.cached_apply(cache, _patches(), lambda rel: (app / rel).read_bytes(), target.role, target.label,
+                                    engine, params={"env": env or {"PYTHONUTF8": "1"}}, describe=_describe,
+                                    on_final=on_final)
+
+
+def _same(a, b) -> None:
+    assert a.skipped == b.skipped
+    assert sorted(a.files) == sorted(b.files)
+    for path in a.files:
+        x, y = a.files[path], b.files[path]
+        assert (x.original, x.patched, x.patches, x.facts, x.splices) == (y.original, y.patched, y.patches, y.facts, y.splices)
+
+
+def test_a_remembered_result_is_replayed_without_parsing(app, tmp_path, monkeypatch):
+    cache, engine = tmp_path / "cache", Engine()
+    first = _run(app, cache, engine)
+    assert not first.hit and engine.runs == 1
+    assert {Path(p).name for p, f in first.result.files.items() if f.patched != f.original} == {"server-main.js", "ptyHostMain.js"}
+    assert not cache.exists(), "nothing is written before the caller commits"
+    first.remember()
+    assert len(list(cache.glob("*.json"))) == 1
+
+    bundles = {f.original for f in first.result.files.values()}
+    parse = syntax.parse
+
+    def no_bundle_parse(lang, source, *rest):
+        # (node-pty's own small agent file is still parsed: that is the target's evidence, not the engine's work)
+        assert source not in bundles, "a cache hit must not parse the bundles"
+        return parse(lang, source, *rest)
+
+    monkeypatch.setattr(syntax, "parse", no_bundle_parse)
+    finals = []
+    again = _run(app, cache, engine, on_final=lambda fr: finals.append(fr.path))
+    assert again.hit and engine.runs == 1
+    _same(first.result, again.result)
+    assert sorted(finals) == sorted(again.result.files), "a hit still hands every changed file to validation"
+
+
+def test_other_bytes_or_other_parameters_are_a_miss(app, tmp_path):
+    cache, engine = tmp_path / "cache", Engine()
+    _run(app, cache, engine).remember()
+    other_env = _run(app, cache, engine, env={"PYTHONUTF8": "1", "EXTRA": "是"})
+    assert not other_env.hit and engine.runs == 2
+    assert b'"EXTRA":"\xe6\x98\xaf"' in other_env.result.files["out/server-main.js"].patched
+    pty = app / "out/vs/platform/terminal/node/ptyHostMain.js"
+    pty.write_bytes(pty.read_bytes() + b"\n")  # an update that changed one byte of one file
+    changed = _run(app, cache, engine)
+    assert not changed.hit and engine.runs == 3
+    assert changed.result.files["out/vs/platform/terminal/node/ptyHostMain.js"].patched.endswith(b"\n")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not json", "unknown format", "edited", "wrong splice", "wrong shape"])
+def test_a_damaged_entry_is_a_miss_and_the_engine_runs(app, tmp_path, damage):
+    cache, engine = tmp_path / "cache", Engine()
+    first = _run(app, cache, engine)
+    first.remember()
+    entry = next(cache.glob("*.json"))
+    doc = json.loads(entry.read_text())
+    body = doc["body"]
+    if damage == "truncated":
+        entry.write_text(entry.read_text()[:100])
+    elif damage == "not json":
+        entry.write_bytes(b"\xff\xfe garbage")
+    elif damage == "unknown format":
+        doc["format"] = 999
+    elif damage == "edited":  # changed without its checksum
+        body["skipped"]["x"] = "y"
+    elif damage == "wrong splice":  # checksum made to agree: the replay itself no longer gives the recorded sha256
+        body["files"]["out/server-main.js"]["splices"][0][0][0] += 1
+        doc["sha256"] = resultcache._checksum(body)
+    else:  # well-formed JSON of the wrong shape, checksum agreeing
+        body["files"] = []
+        doc["sha256"] = resultcache._checksum(body)
+    if damage not in ("truncated", "not json"):
+        entry.write_text(json.dumps(doc))
+    again = _run(app, cache, engine)
+    assert not again.hit and engine.runs == 2
+    _same(first.result, again.result)
+
+
+def test_a_skipped_reason_naming_a_path_is_not_replayed_for_another_install(app, tmp_path):
+    """A reason names files by their label (an absolute path): another install with the same bytes is a miss."""
+    import shutil
+
+    cache, engine = tmp_path / "cache", Engine()
+    _run(app, cache, engine).remember()
+    moved = tmp_path / "moved"
+    shutil.copytree(app.parent.parent, moved)
+    other = _run(moved / corpus.VSCODE, cache, engine)
+    assert not other.hit and engine.runs == 2
+
+
+def test_not_applicable_is_replayed_too(tmp_path):
+    """code-server 4.139.1: node-pty without winpty, so winpty-mode is skipped with node-pty's evidence."""
+    app = corpus.lay_out(corpus.build("4.139.1"), tmp_path / "cs")
+    cache, engine = tmp_path / "cache", Engine()
+    first = _run(app, cache, engine)
+    first.remember()
+    again = _run(app, cache, engine)
+    assert again.hit and engine.runs == 1
+    assert "winpty" in again.result.skipped["cursor/winpty-mode@2"]
+    _same(first.result, again.result)
+
+
+def test_only_the_newest_entries_are_kept(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(resultcache, "KEEP", 2)
+    cache, engine = tmp_path / "cache", Engine()
+    for i in range(4):
+        _run(app, cache, engine, env={"N": str(i)}).remember()
+    assert len(list(cache.glob("*.json"))) == 2
+    assert _run(app, cache, engine, env={"N": "3"}).hit
+    assert not _run(app, cache, engine, env={"N": "0"}).hit
+
+
+def test_an_unwritable_cache_does_not_fail_the_apply(app, tmp_path):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache directory would be")
+    run = _run(app, blocker / "engine", Engine())
+    run.remember()  # no error: a cache that cannot be written is just not written
+    assert blocker.read_text().startswith("a file")
