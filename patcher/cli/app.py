@@ -255,7 +255,9 @@ def _run(argv) -> int:
     prints its own usage errors on several lines ("Usage: …", "Try …",
     "Error: …") and turns Ctrl-C into "Aborted!", while patcher promises one
     line, `patcher: <file>: <reason>`, for every failure (README "Commands and
-    exit status"), and exit 130 through patcher.interrupt."""
+    exit status"), and exit 130 through patcher.interrupt.  And patcher's
+    errors are raised by the engine and state layers, which should not depend
+    on the command-line library: errors.py carries the exit status instead."""
     from patcher import interrupt
     try:
         # Without standalone mode click returns (not raises) the status of an Exit.
