@@ -22,7 +22,7 @@ def started_as_the_program(argv0: str | None = None, orig_argv: list[str] | None
         a = args[i]
         if a == "-mpatcher" or (a == "-m" and args[i + 1:i + 2] == ["patcher"]):
             return True
-        if a in ("-X", "-W"):  # options that take a value
+        if a in ("-X", "-W", "--check-hash-based-pycs"):  # options that take a value
             i += 2
             continue
         if a in ("-m", "-c") or not a.startswith("-"):

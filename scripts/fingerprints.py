@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gobin  # noqa: E402
+
 from patcher.catalog.catalog import Catalog  # noqa: E402
 from patcher.targets.go.goroot import FINGERPRINTS_NAME, release_line  # noqa: E402
 

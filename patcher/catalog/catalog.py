@@ -1,13 +1,15 @@
 """The known patches: every patches/<ns>/<name>/<version>/manifest.toml.
 
-Loading validates each manifest (see manifest.py) and compiles its anchor
-queries, so a broken catalog is refused up front.  A patch is named ID@VER;
+Loading validates each manifest (see manifest.py) and, unless the command
+only reads names and metadata, compiles its anchor queries, so a broken
+catalog is refused up front.  A patch is named ID@VER;
 its content hash covers the manifest and payloads (not its test cases) and
 is what lock files pin.
 """
 
 import hashlib
 import re
+import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,10 +21,15 @@ from patcher.errors import CatalogError, UsageError
 REF_RE = re.compile(r"^([a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*)@(\d+)$")
 
 
+WITHDRAWN = "withdrawn.toml"
+
+
 @dataclass(frozen=True)
 class Patch:
     manifest: Manifest
     directory: Path
+    # Why this version must no longer be applied ("" if it may): see read_withdrawn.
+    withdrawn: str = ""
 
     @property
     def ref(self) -> str:
@@ -30,7 +37,7 @@ class Patch:
 
     @cached_property
     def content_sha256(self) -> str:
-        """See content_hash; computed when first asked (`status` and `list` never ask)."""
+        """See content_hash; computed when first asked (`status` never asks)."""
         return content_hash(self.directory)
 
 
@@ -70,6 +77,39 @@ def check_queries(manifest: Manifest, directory: Path) -> None:
                 raise CatalogError(f"{directory / 'manifest.toml'}: {where}.anchor[{j}]: invalid {lang} query ({str(exc).splitlines()[0]})") from None
 
 
+def load_patch(directory: Path, compile_queries: bool = True) -> Patch:
+    """The patch in <...>/<namespace>/<name>/<version>/ (in a catalog or not), its manifest
+    checked; `compile_queries`: its anchor queries compiled too (a bad one refused now)."""
+    directory = Path(directory).absolute()
+    ns, name, ver = directory.parts[-3:]
+    if not ver.isdigit():
+        raise CatalogError(f"{directory}: a patch directory is <namespace>/<name>/<version number>")
+    manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
+    if compile_queries:
+        check_queries(manifest, directory)
+    return Patch(manifest, directory, read_withdrawn(directory.parent).get(int(ver), ""))
+
+
+def read_withdrawn(patch_dir: Path) -> dict[int, str]:
+    """<namespace>/<name>/withdrawn.toml: versions that must no longer be
+    applied, with why (`[versions]`, `1 = "reason"`).  It sits beside the
+    version directories, so withdrawing a version does not change its content
+    hash: existing pins still name it exactly, and apply refuses it with the
+    reason while status and revert of a recorded apply go on as before."""
+    path = patch_dir / WITHDRAWN
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise CatalogError(f"{path}: not a valid withdrawn.toml ({exc})") from None
+    versions = raw.get("versions")
+    if set(raw) != {"versions"} or not isinstance(versions, dict) or not all(
+            k.isdigit() and isinstance(v, str) and v for k, v in versions.items()):
+        raise CatalogError(f"{path}: expected only [versions] mapping a version number to why it is withdrawn")
+    return {int(k): v for k, v in versions.items()}
+
+
 class Catalog:
     """`compile_queries`: compile every anchor query now (a bad one refused
     up front).  Commands that only read patch names and metadata (`list`,
@@ -81,14 +121,8 @@ class Catalog:
         if not self.root.is_dir():
             raise CatalogError(f"{self.root}: patch catalog directory not found")
         for manifest_path in sorted(self.root.glob("*/*/*/manifest.toml")):
-            directory = manifest_path.parent
-            ns, name, ver = directory.relative_to(self.root).parts
-            if not ver.isdigit():
-                raise CatalogError(f"{directory}: version directory must be a number")
-            manifest = load_manifest(directory, f"{ns}/{name}", int(ver))
-            if compile_queries:
-                check_queries(manifest, directory)
-            self._patches[manifest.ref] = Patch(manifest, directory)
+            patch = load_patch(manifest_path.parent, compile_queries)
+            self._patches[patch.ref] = patch
 
     def all(self) -> list[Patch]:
         return [self._patches[k] for k in sorted(self._patches)]
@@ -100,7 +134,7 @@ class Catalog:
         """The newest version of each patch for a target kind (of each default patch, with `defaults_only`)."""
         newest: dict[str, Patch] = {}
         for p in self.for_target(kind):
-            if defaults_only and not p.manifest.default:
+            if p.withdrawn or (defaults_only and not p.manifest.default):
                 continue
             if p.manifest.id not in newest or p.manifest.version > newest[p.manifest.id].manifest.version:
                 newest[p.manifest.id] = p

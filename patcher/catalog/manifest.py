@@ -23,9 +23,6 @@ LAYOUTS = ("lines", "inline")
 EXPECTS = ("one", "one-or-more")
 LANGUAGES = ("go", "javascript")
 TARGET_KINDS = ("go", "cursor", "settings", "pwsh")
-# Kinds whose patches are tree-sitter edits of source files; the others say
-# what they want as data of their own (settings members, a profile block).
-EDITED_KINDS = ("go", "cursor")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 ROLE_RE = re.compile(r"^@[a-z][a-z0-9-]*$")
 RELEASE_RE = re.compile(r"^\d+\.\d+$")

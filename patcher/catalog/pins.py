@@ -96,6 +96,9 @@ def select(catalog: Catalog, kind: str, explicit: list[str], directory: Path,
                           f"{patch.content_sha256[:12]}…; a pinned patch version must not change (bump its version, or `patcher lock` to accept)")
         if patch.manifest.target == kind:
             chosen.append(patch)
+    for patch in chosen:
+        if patch.withdrawn:
+            raise Refused(f"{patch.ref} is withdrawn: {patch.withdrawn}" + (f" (pinned in {where})" if source == where else ""))
     if not chosen:
         if explicit:
             raise UsageError(f"no {kind} patch among --patch {' '.join(refs)} (see `patcher list`)")

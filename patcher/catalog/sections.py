@@ -153,8 +153,10 @@ def probes(r: Reader, m: dict, patch_dir: Path) -> None:
         v = pr.read(PROBE)
         m["probes"][name] = Probe(name=name, file=_listed(pr, m, v["file"]), steps=_steps(pr, v["anchor"], m["anchors"]),
                                   absent=v.get("absent", f"probe {name} matched nothing"))
-    applies_if = r.table.get("applies_if", [])
+    applies_if = r.read(Table({"applies_if": Key(list)}), strict=False).get("applies_if", [])
     for name in applies_if:
+        if not isinstance(name, str):
+            r.fail("applies_if", f"expected probe names, got {type(name).__name__} {name!r}")
         if name not in m["probes"]:
             r.fail("applies_if", f"unknown probe {name!r}")
     m["applies_if"] = tuple(applies_if)
@@ -219,14 +221,10 @@ SECTIONS = {
 }
 
 
-def _sections(kind: str) -> list[tuple]:
-    return SECTIONS[kind]
-
-
 def parse(r: Reader, patch_dir: Path, expected_id: str, expected_version: int) -> Manifest:
     v = r.read(COMMON, strict=False)
-    own = {k for _, keys in _sections(v["target"]) for k in keys}
-    anywhere = {k for kind in SECTIONS for _, keys in _sections(kind) for k in keys}
+    own = {k for _, keys in SECTIONS[v["target"]] for k in keys}
+    anywhere = {k for kind in SECTIONS for _, keys in SECTIONS[kind] for k in keys}
     extra = sorted(set(r.table) - set(COMMON.keys) - own)
     if extra:
         r.fail(extra[0], f"not a section of a {v['target']} patch" if extra[0] in anywhere else "unknown key")
@@ -236,7 +234,7 @@ def parse(r: Reader, patch_dir: Path, expected_id: str, expected_version: int) -
     if pid != expected_id or version != expected_version:
         r.fail("id", f"{pid}@{version} does not match its directory ({expected_id}@{expected_version})")
     m = {"params": _params(r, "params", v.get("params", {})), "languages": {}, "anchors": {}, "probes": {}}
-    for parser, _ in _sections(v["target"]):
+    for parser, _ in SECTIONS[v["target"]]:
         parser(r, m, patch_dir)
     for k, what in v.get("switches", {}).items():
         if not isinstance(what, str):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from patcher import __version__
+from patcher import __version__, interrupt
 from patcher.catalog.pins import PINS_FILE
 from patcher.cli import patches
 from patcher.cli.ui import STATE_COLOURS, end_progress, paint, progress_printer
@@ -188,7 +188,7 @@ def rebuild(go_src, state_dir, lock_wait):
         (target,) = _targets({"go": go_src}, state_dir, lock_wait, progress)
         from patcher.catalog.catalog import Catalog
 
-        message = target.rebuild(Catalog())
+        message = target.rebuild(Catalog(compile_queries=False))  # (rebuild's plan compiles what it uses)
     finally:
         end_progress(progress)
     click.echo(message)
@@ -236,7 +236,6 @@ cli.add_command(patches.lock)
 def main(argv=None) -> None:
     """The program: run one command and exit with its status.  A SIGINT at
     any instant gives one line and 130 (patcher.interrupt has the phases)."""
-    from patcher import interrupt  # imported by patcher/__init__ already
     interrupt.running()
     try:
         code = _run(argv)
@@ -258,7 +257,6 @@ def _run(argv) -> int:
     exit status"), and exit 130 through patcher.interrupt.  And patcher's
     errors are raised by the engine and state layers, which should not depend
     on the command-line library: errors.py carries the exit status instead."""
-    from patcher import interrupt
     try:
         # Without standalone mode click returns (not raises) the status of an Exit.
         status = cli.main(args=argv, prog_name="patcher", standalone_mode=False)
@@ -268,7 +266,7 @@ def _run(argv) -> int:
     except click.UsageError as exc:
         _say(f"patcher: {exc.format_message()}" + (f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""))
         return EXIT_USAGE
-    except click.Abort:  # end of input at a prompt (a Ctrl-C is interrupt.Interrupted)
+    except click.Abort:  # click's own abort (an EOFError inside click; a Ctrl-C is interrupt.Interrupted)
         _say("patcher: aborted")
         return interrupt.EXIT_INTERRUPTED
     except PatcherError as exc:

@@ -24,13 +24,15 @@ def list_(as_json):
         m = p.manifest
         rows.append({"ref": m.ref, "id": m.id, "version": m.version, "target": m.target, "default": m.default,
                      "releases": list(m.releases), "files": sorted(m.languages), "adds": [a.path for a in m.adds],
-                     "switches": m.switches, "summary": m.summary, "content_sha256": p.content_sha256})
+                     "switches": m.switches, "summary": m.summary, "content_sha256": p.content_sha256,
+                     "withdrawn": p.withdrawn or None})
     if as_json:
         click.echo(json.dumps({"schema": 1, "patches": rows}, indent=2, ensure_ascii=False))
         return
     for r in rows:
         releases = describe_lines(r["releases"]) if r["releases"] else "any release"
-        click.echo(f"{r['ref']}  [{r['target']}; {releases}]{'' if r['default'] else ' (opt-in)'}")
+        click.echo(f"{r['ref']}  [{r['target']}; {releases}]{'' if r['default'] else ' (opt-in)'}"
+                   + (f" (withdrawn: {r['withdrawn']})" if r["withdrawn"] else ""))
         click.echo(f"    {r['summary']}")
         for f in r["files"]:
             click.echo(f"    edits {CURSOR_ROLES.get(f, f)}")
@@ -68,11 +70,11 @@ def lock(refs, lock_file):
     """Pin patch versions: record their content hash in patcher.lock
     (without ID@VER: refresh the pins already there)."""
     from patcher.catalog.catalog import Catalog
-    from patcher.catalog.pins import find_pins_file, load_pins, write_lock
+    from patcher.catalog.pins import find_pins_file, read_lock, write_lock
 
     catalog = Catalog()
     path = Path(lock_file) if lock_file else (find_pins_file(Path.cwd()) or Path.cwd() / PINS_FILE)
-    refs = list(refs) or load_pins(Path.cwd(), path if path.is_file() else None).refs
+    refs = list(refs) or sorted(read_lock(path))  # (a file that does not exist yet pins nothing)
     if not refs:
         raise UsageError(f"no patches given and no pins in {path}: name them, e.g. `patcher lock go/test-output-utf8@1`")
     click.echo(f"wrote {write_lock(path, catalog, refs)} ({len(refs)} patches)")

@@ -13,12 +13,11 @@ import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from patcher.doctor.goenv import (  # noqa: F401
+from patcher.doctor.goenv import (
     GO_QUERY_TIMEOUT,
     GoQueryFailed,
     GoSettings,
     ask_go,
-    go_on_path,
     gotoolchain_source,
     module_lines,
     select_toolchain,
@@ -26,6 +25,7 @@ from patcher.doctor.goenv import (  # noqa: F401
     version_key,
 )
 from patcher.errors import PatcherError
+from patcher.targets.go.goroot import go_on_path
 
 UTF8_CODEPAGE = 65001
 
@@ -76,9 +76,10 @@ def check_gotoolchain(root: Path, go: GoSettings, env: dict) -> Finding:
     return Finding("gotoolchain-auto", True, title)
 
 
-def check_go_on_path(root: Path, env: dict, patched: bool) -> Finding:
+def check_go_on_path(root: Path, env: dict, patched: bool, found: Path | None = None) -> Finding:
+    """`found`: the go first on PATH when the caller has looked already."""
     exe = "go.exe" if (root / "bin" / "go.exe").exists() else "go"
-    found = go_on_path(env)
+    found = found if found is not None else go_on_path(env)
     expected = root / "bin" / exe
     what = "the patched " if patched else ""
     if not found:
@@ -131,10 +132,11 @@ def check_patch_states(report: dict, target_flag: str, writable: bool = True) ->
             out.append(Finding(f"{name}-patches", True, title, reason))
         elif state == "unrecorded":
             where = report.get("recorded_in")
-            detail = (f"the record of that apply is in {where}: use --state-dir {q(where)} for status and revert" if where
-                      else (reason or "this state directory has no record of it: it was applied with another --state-dir "
-                                      "or as another user (sudo: root's state directory)"))
-            out.append(Finding(f"{name}-patches", True, f"{ref}: patched, but recorded in another state directory", detail))
+            if where:
+                out.append(Finding(f"{name}-patches", True, f"{ref}: patched, but recorded in another state directory",
+                                   f"the record of that apply is in {where}: use --state-dir {q(where)} for status and revert"))
+            else:  # status's reason says what may have happened to the record
+                out.append(Finding(f"{name}-patches", True, f"{ref}: patched, but not recorded in this state directory", reason))
         elif state == "not applicable":
             if name == "go":
                 out.append(Finding(f"{name}-patches", False, f"{ref}: not applicable: {reason}",
@@ -197,7 +199,7 @@ def diagnose(go_src, cursor, state_dir: Path, catalog, env: dict, cwd: Path, say
     GOROOT of the go on PATH), the console code page last.  The go commands
     are asked with the user's environment in the user's directory."""
     from patcher.targets.editor.target import CursorTarget
-    from patcher.targets.go.target import GoTarget, is_patched_binary
+    from patcher.targets.go.target import GoTarget
 
     findings = []
     found = go_on_path(env)
@@ -223,12 +225,14 @@ def diagnose(go_src, cursor, state_dir: Path, catalog, env: dict, cwd: Path, say
         report = target.status(catalog)
         states = check_patch_states(report, "--go-src", writable.ok)
         # Whether the go command itself is patched: the binary says it, whatever the journal.
-        patched = is_patched_binary(target.goroot.go_binary)
-        findings.append(check_go_on_path(root, env, patched))
+        patched = target.marked() is not None
+        findings.append(check_go_on_path(root, env, patched, found))
         if path_go is not None:
             findings.append(check_go_env_goroot(root, path_go, env))
         try:
-            findings.append(check_gotoolchain(root, ask_go(target.goroot.go_binary, env, cwd, timeout), env))
+            # Without --go-src the go on PATH is the target's: asked once (each ask is seconds under Wine).
+            same = isinstance(path_go, GoSettings) and os.path.realpath(found) == os.path.realpath(target.goroot.go_binary)
+            findings.append(check_gotoolchain(root, path_go if same else ask_go(target.goroot.go_binary, env, cwd, timeout), env))
         except GoQueryFailed as exc:
             findings.append(Finding("gotoolchain-auto", False, f"could not ask {target.goroot.go_binary} for its settings",
                                     str(exc), f"run `{q(target.goroot.go_binary)} env` to see why"))

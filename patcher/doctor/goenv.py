@@ -11,8 +11,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from patcher.targets.go.goroot import go_on_path as goroot_go_on_path
-
 GO_QUERY_TIMEOUT = 20.0  # seconds; `go env` answers in ~0.01 s natively, ~2.5 s under Wine
 GO_SETTINGS = ("GOROOT", "GOVERSION", "GOENV", "GOMOD", "GOWORK")  # GOTOOLCHAIN: asked on its own, see GoSettings
 
@@ -77,12 +75,6 @@ def ask_go(exe: Path | str, env: dict, cwd: Path, timeout: float = GO_QUERY_TIME
     except ValueError:
         raise GoQueryFailed(f"`{exe} env -json` printed something that is not JSON") from None
     return GoSettings(Path(exe), settings, gotoolchain)
-
-
-def go_on_path(env: dict) -> str | None:
-    """The go first on the PATH of `env` (goroot owns the lookup)."""
-    found = goroot_go_on_path(env)
-    return str(found) if found else None
 
 
 def version_key(v: str) -> tuple:

@@ -14,10 +14,9 @@ from typing import Callable
 from patcher.catalog.catalog import Patch
 from patcher.engine import syntax
 from patcher.engine.anchors import find, resolve
-from patcher.engine.rewrite import PlannedEdit, Splice, apply_edits, newline_of
+from patcher.engine.rewrite import PlannedEdit, Splice, apply_edits
+from patcher.engine.text import UTF8_BOM, check_utf8, newline_of
 from patcher.errors import NotApplicable, PatcherError, Refused
-
-UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -60,13 +59,6 @@ def render_params(defaults: dict, overrides: dict) -> dict[str, str]:
         else:
             out[name] = o if o is not None else d
     return out
-
-
-def check_utf8(data: bytes, label: str) -> None:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Refused(f"{label}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); patcher only edits UTF-8 files") from None
 
 
 def _mask_bom(data: bytes) -> bytes:

@@ -13,30 +13,26 @@ that is not JSON.
 
 import json
 
+from patcher.engine.text import UTF8_BOM, newline_of
 from patcher.errors import Refused
-
-_BOM = b"\xef\xbb\xbf"
 
 
 class Doc:
     """A JSONC document and the edits planned on it."""
 
     def __init__(self, data: bytes, label: str):
-        self.data, self.label = data, label
-        self.bom = len(_BOM) if data.startswith(_BOM) else 0
-        self.newline = b"\r\n" if b"\r\n" in data else b"\n"
-        body = data[self.bom:]
-        from patcher.engine import syntax  # (imported where used: see load)
-
-        tree = syntax.parse("javascript", b"(" + body + b"\n)")
-        if tree.root_node.has_error:
-            raise Refused(f"{label}: not valid JSON with comments ({syntax.describe_error(syntax.first_error(tree))})")
-        expr = tree.root_node.named_children[0] if tree.root_node.named_child_count == 1 else None
-        inner = expr.named_children[0] if expr is not None and expr.type == "expression_statement" else None
-        obj = inner.named_children[-1] if inner is not None and inner.type == "parenthesized_expression" else None
-        if obj is None or obj.type != "object":
+        self.label = label
+        self.bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+        self.newline = newline_of(data)
+        if _only_comments(data[self.bom:]):
+            # Nothing but comments (or nothing): they stay, an empty object follows them.
+            data += (self.newline if data[self.bom:].strip() and not data.endswith(b"\n") else b"") \
+                + b"{" + self.newline + b"}" + self.newline
+        self.data = data
+        value = _top_value(data[self.bom:], label)
+        if value.type != "object":
             raise Refused(f"{label}: the top level is not an object")
-        self.root = obj
+        self.root = value
         self.unit = self._indent_unit()
 
     # byte offsets in the real file
@@ -140,23 +136,41 @@ def load(data: bytes, label: str):
     not JSON (identifiers, single-quoted or template strings, functions, hex
     numbers...) is refused naming the file.  An empty or comment-only file is {}."""
     try:
-        body = data[len(_BOM):] if data.startswith(_BOM) else data
+        body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Refused(f"{label}: not UTF-8 (byte {exc.start + (len(data) - len(body))})") from None
     strict = _strict_json(body)
     if strict is not _NOT_STRICT:
         return strict
-    # tree-sitter only for what is not plain JSON: `status` reads product.json
-    # files that are, and need not load the parser for them.
+    if _only_comments(body):
+        return {}  # only comments (or nothing): the file means no settings
+    try:
+        return _value(_top_value(body, label), label)
+    except RecursionError:
+        raise Refused(f"{label}: not JSON we can read: nested too deeply") from None
+
+
+def _only_comments(body: bytes) -> bool:
+    """Whether a file holds nothing but comments and white space."""
+    if not body.strip():
+        return True
+    from patcher.engine import syntax
+
+    bare = syntax.parse("javascript", body)
+    return not bare.root_node.has_error and all(c.type == "comment" for c in bare.root_node.named_children)
+
+
+def _top_value(body: bytes, label: str):
+    """The syntax node of the file's one value, comments around it allowed;
+    offsets are those of `b"(" + body`.  Refused when there is not exactly one.
+    (tree-sitter only here: `status` reads product.json files that are plain
+    JSON, see _strict_json, and need not load the parser for them.)"""
     from patcher.engine import syntax
 
     # Wrapped in parentheses an object literal is an expression, not a block.
     tree = syntax.parse("javascript", b"(" + body + b"\n)")
     if tree.root_node.has_error:
-        bare = syntax.parse("javascript", body)
-        if not bare.root_node.has_error and all(c.type == "comment" for c in bare.root_node.named_children):
-            return {}  # only comments (or nothing): the file means no settings
         raise Refused(f"{label}: not valid JSON with comments ({syntax.describe_error(syntax.first_error(tree))})")
     top = [c for c in tree.root_node.named_children if c.type != "comment"]
     stmt = top[0] if len(top) == 1 else None
@@ -164,10 +178,7 @@ def load(data: bytes, label: str):
     values = _solid(inner) if inner is not None and inner.type == "parenthesized_expression" else []
     if len(values) != 1:
         raise Refused(f"{label}: not JSON: the file is not one JSON value")
-    try:
-        return _value(values[0], label)
-    except RecursionError:
-        raise Refused(f"{label}: not JSON we can read: nested too deeply") from None
+    return values[0]
 
 
 _NOT_STRICT = object()

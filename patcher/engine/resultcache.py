@@ -26,20 +26,22 @@ import hashlib
 import importlib.util
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from patcher import __version__
 from patcher.catalog.catalog import Patch
-from patcher.engine.apply import AddedResult, EngineResult, FileResult, resolve_roles
-from patcher.engine.rewrite import Splice
+from patcher.engine.apply import AddedResult, EngineResult, FileResult, apply_patches, resolve_roles
+from patcher.engine.rewrite import Splice, replay
 from patcher.errors import PatcherError
 from patcher.state.atomicio import is_temp_name, make_private_dir, write_atomic
 from patcher.state.hashing import sha256_bytes
 
 KEEP = 32
 FORMAT = 2
+STALE_TEMP_SECONDS = 3600
 # The parser and grammars whose behaviour the recorded results depend on.
 _PARSER_PACKAGES = ("tree_sitter", "tree_sitter_javascript", "tree_sitter_go")
 
@@ -92,19 +94,12 @@ class CachedRun:
 def _prune(directory: Path) -> None:
     """Keep the KEEP most recently used entries; drop temp files a killed write left."""
     for leftover in directory.iterdir():
-        if is_temp_name(leftover.name):
+        # (old ones only: a younger one may be another run's entry being written)
+        if is_temp_name(leftover.name) and time.time() - leftover.stat().st_mtime > STALE_TEMP_SECONDS:
             leftover.unlink(missing_ok=True)
     entries = sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP:]:
         old.unlink(missing_ok=True)
-
-
-def _replay(original: bytes, splices: list[list[list]]) -> bytes:
-    data = original
-    for patch_splices in splices:
-        for start, old_end, new in patch_splices:
-            data = data[:start] + base64.b64decode(new) + data[old_end:]
-    return data
 
 
 def _checksum(body: dict) -> str:
@@ -119,10 +114,10 @@ def _restore(entry: object, originals: dict[str, bytes], patches: list[Patch]) -
         doc = entry["body"]
         result = EngineResult(skipped=dict(doc["skipped"]))
         for path, f in doc["files"].items():
-            patched = _replay(originals[path], f["splices"])
+            splices = [[Splice(a, b, base64.b64decode(n)) for a, b, n in ps] for ps in f["splices"]]
+            patched = replay(originals[path], [sp for ps in splices for sp in ps])
             if sha256_bytes(patched) != f["patched_sha256"]:
                 return None
-            splices = [[Splice(a, b, base64.b64decode(n)) for a, b, n in ps] for ps in f["splices"]]
             result.files[path] = FileResult(path, f["language"], originals[path], patched, list(f["patches"]),
                                             splices=splices, facts=dict(f["facts"]))
         payloads = {(p.ref, a.path): a.payload for p in patches for a in p.manifest.adds}
@@ -146,16 +141,16 @@ def _entry_doc(result: EngineResult) -> dict:
     return {"format": FORMAT, "sha256": _checksum(body), "body": body}
 
 
-def cached_apply(cache_dir: Path | None, patches: list[Patch], read: Callable[[str], bytes],
-                 resolve_path: Callable[[str], str], label: Callable[[str], str], run: Callable[..., EngineResult],
-                 params: dict | None = None, describe: Callable[[object], dict] | None = None,
+def cached_apply(cache_dir: Path, patches: list[Patch], read: Callable[[str], bytes],
+                 resolve_path: Callable[[str], str], label: Callable[[str], str], params: dict | None = None,
+                 describe: Callable[[object], dict] | None = None,
                  on_final: Callable[[FileResult], None] | None = None) -> CachedRun:
-    """`run(patches, read, resolve_path, label, params=, describe=, on_final=)` is the
-    engine (apply.apply_patches); called only on a miss, with the files already read."""
-    roles = resolve_roles(patches, resolve_path) if cache_dir is not None else None
-    if roles is None:
-        return CachedRun(run(patches, read, resolve_path, label, params=params, describe=describe, on_final=on_final),
-                         hit=False)
+    """apply_patches (same arguments) through the cache in `cache_dir`; on a miss
+    the engine runs with the files already read."""
+    roles = resolve_roles(patches, resolve_path)
+    if roles is None:  # a role that cannot be resolved: the engine says why, in its own order
+        return CachedRun(apply_patches(patches, read, resolve_path, label, params=params, describe=describe,
+                                       on_final=on_final), hit=False)
     paths = sorted({p for r in roles.values() for p in r.values() if isinstance(p, str)})
     originals = {path: read(path) for path in paths}
     key_doc = {"code": _code_fingerprint(), "patches": [[p.ref, p.content_sha256] for p in patches],
@@ -181,6 +176,6 @@ def cached_apply(cache_dir: Path | None, patches: list[Patch], read: Callable[[s
             for fr in restored.files.values():
                 on_final(fr)
         return CachedRun(restored, hit=True)
-    result = run(patches, lambda path: originals[path] if path in originals else read(path), resolve_path, label,
-                 params=params, describe=describe, on_final=on_final)
+    result = apply_patches(patches, lambda path: originals[path] if path in originals else read(path), resolve_path,
+                           label, params=params, describe=describe, on_final=on_final)
     return CachedRun(result, hit=False, _entry=(entry_path, _entry_doc(result)))

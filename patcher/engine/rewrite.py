@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from patcher.catalog.manifest import PARAM_RE
 from patcher.engine.anchors import Span
+from patcher.engine.text import newline_of
 from patcher.errors import Refused
 
 
@@ -22,12 +23,6 @@ class PlannedEdit:
     layout: str
     label: str
     params: dict | None = None  # placeholder values for this edit (strings)
-
-
-def newline_of(source: bytes) -> bytes:
-    """The file's dominant line ending (LF when it has none)."""
-    crlf = source.count(b"\r\n")
-    return b"\r\n" if crlf and crlf >= source.count(b"\n") - crlf else b"\n"
 
 
 def fill(code: str, params: dict[str, str], label: str) -> str:
@@ -72,7 +67,6 @@ def apply_edits(source: bytes, edits: list[PlannedEdit], params: dict[str, str],
     for a, b in zip(ordered, ordered[1:]):
         if b.span.start < a.span.end:
             raise Refused(f"{label}: edits '{a.label}' and '{b.label}' overlap")
-    out = source
     splices: list[Splice] = []
     # From the end backwards so earlier offsets stay valid.
     for e in reversed(ordered):
@@ -95,6 +89,13 @@ def apply_edits(source: bytes, edits: list[PlannedEdit], params: dict[str, str],
             start, old_end = e.span.start, e.span.end
         else:
             start = old_end = e.span.start if e.action == "insert-before" else e.span.end
-        out = out[:start] + new + out[old_end:]
         splices.append(Splice(start, old_end, new))
-    return out, splices
+    return replay(source, splices), splices
+
+
+def replay(source: bytes, splices: list[Splice]) -> bytes:
+    """`source` with the splices made in order (each in the coordinates of the moment)."""
+    out = source
+    for sp in splices:
+        out = out[:sp.start] + sp.new + out[sp.old_end:]
+    return out

@@ -114,7 +114,7 @@ class Journal:
             raise Refused(f"{self.path}: journal has an unknown format (schema {raw.get('schema') if isinstance(raw, dict) else '?'})")
         try:
             return JournalData.from_json(raw)
-        except TypeError as exc:
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a field of the wrong kind, an unknown role...
             raise Refused(f"{self.path}: journal is malformed ({exc})") from None
 
     def save(self, data: JournalData) -> None:

@@ -4,7 +4,10 @@ An OS file lock (fcntl.flock on POSIX, msvcrt.locking on Windows, through
 the `filelock` package) held for the life of the run: the operating system
 frees it when the process ends, however it ends, so a killed run never
 leaves a stale lock behind.  Who holds it (pid, host, start time) is written
-beside it, in `lock.owner`, only to name the owner in messages.
+beside it, in `lock.owner`, only to name the owner in messages.  (On a
+file system without flock, some network shares, filelock falls back to a
+plain lock file, which a killed run does leave behind: the state
+directory is meant to be local, the per-user default.)
 """
 
 import json

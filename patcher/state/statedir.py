@@ -47,13 +47,32 @@ def target_state_dir(state_dir: Path, kind: str, root: Path, create: bool = True
     return path
 
 
-def _per_user_state_dirs(home: Path) -> list[Path]:
-    """Where patcher's default state directory is for the user whose home is `home`."""
+def _per_user_state_dir(home: Path) -> Path:
+    """Where patcher's default state directory is for the user whose home is `home`
+    (platformdirs' user_state_dir, which only answers for the current user)."""
     if os.name == "nt":
-        return [home / "AppData" / "Local" / "patcher"]
+        return home / "AppData" / "Local" / "patcher"
     if sys.platform == "darwin":
-        return [home / "Library" / "Application Support" / "patcher"]
-    return [home / ".local" / "state" / "patcher"]
+        return home / "Library" / "Application Support" / "patcher"
+    return home / ".local" / "state" / "patcher"
+
+
+def _homes() -> list[Path]:
+    """Every user's home folder we can see: the folders beside this user's
+    (/home/*, C:\\Users\\*) and, on POSIX, every home the user database
+    names (root's /root, /var/root on macOS)."""
+    homes = set()
+    beside = Path.home().parent
+    if beside != Path(beside.anchor):  # (root's home is /root: its parent is / itself, not a folder of homes)
+        try:
+            homes.update(p for p in beside.iterdir() if p.is_dir())
+        except OSError:
+            pass
+    if os.name != "nt":
+        import pwd
+
+        homes.update(Path(pw.pw_dir) for pw in pwd.getpwall() if pw.pw_dir not in ("", "/"))
+    return sorted(homes)
 
 
 def candidate_state_dirs() -> list[Path]:
@@ -64,19 +83,12 @@ def candidate_state_dirs() -> list[Path]:
     if os.environ.get(ENV_STATE_DIR):
         out.append(Path(os.environ[ENV_STATE_DIR]).expanduser().absolute())
     out.append(default_state_dir())
-    homes = [Path.home().parent]
-    if os.name != "nt":
-        homes.append(Path("/root"))
-    for base in homes:
-        try:
-            entries = [base] if base == Path("/root") else sorted(p for p in base.iterdir() if p.is_dir())
-        except OSError:
-            continue
-        for home in entries:
-            out.extend(_per_user_state_dirs(home))
+    out += [_per_user_state_dir(home) for home in _homes()]
     seen, unique = set(), []
     for d in out:
-        key = canonical_root(d) if d.exists() else str(d)
+        # os.path.exists, not Path.exists: inside another user's home it may
+        # not be ours to look (PermissionError), which is "not there" here.
+        key = canonical_root(d) if os.path.exists(d) else str(d)
         if key not in seen:
             seen.add(key)
             unique.append(d)
@@ -86,10 +98,10 @@ def candidate_state_dirs() -> list[Path]:
 def find_records_elsewhere(kind: str, root: Path, current: Path) -> list[Path]:
     """Journals of this target in state directories other than `current`."""
     found = []
-    here = canonical_root(current) if Path(current).exists() else str(current)
+    here = canonical_root(current) if os.path.exists(current) else str(current)
     for d in candidate_state_dirs():
         try:
-            if d.exists() and canonical_root(d) == here:
+            if os.path.exists(d) and canonical_root(d) == here:
                 continue
             journal = target_state_dir(d, kind, root, create=False) / "journal.json"
             if journal.is_file():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patcher.errors import Refused
-from patcher.state.atomicio import BackupStore, is_temp_name, make_private_dir, write_atomic
+from patcher.state.atomicio import BackupStore, exists_or_set_aside, is_temp_name, make_private_dir, write_atomic
 from patcher.state.hashing import sha256_file_or_none
 from patcher.state.journal import APPLIED, APPLYING, REVERTING, FileRecord, Journal, JournalData, Role
 
@@ -129,9 +129,12 @@ def finish(journal: Journal, data: JournalData) -> None:
 def abort(root: Path, backups: BackupStore, journal: Journal, data: JournalData) -> None:
     """Undo a `begin`: every file back to its bytes before this run, and the
     journal back to what it was (the previous apply, or none)."""
-    before = data.txn.get("before", {})
+    # Only what this run wrote goes back (a journal from before txn records: every file).
+    before = data.txn.get("before")
     for f in (f for f in data.files if f.role == Role.INPLACE):
-        wanted = before.get(f.path, f.pre_sha256)
+        if before is not None and f.path not in before:
+            continue  # already as wanted: the run did not write it
+        wanted = before[f.path] if before is not None else f.pre_sha256
         actual = sha256_file_or_none(_target_path(root, f.path))
         if actual != wanted and _ours(actual, f.post_sha256):
             _restore(root, backups, f.path, wanted, f.mode)
@@ -173,9 +176,14 @@ def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData
     """
     left = []
     for f in (f for f in data.files if f.role == Role.INPLACE):
-        if not _ours(sha256_file_or_none(_target_path(root, f.path)), f.post_sha256, f.pre_sha256):
+        path = _target_path(root, f.path)
+        actual = sha256_file_or_none(path)
+        # No run is in flight: a missing original was removed by someone (an
+        # update), unless a set-aside replace was cut between its two renames.
+        removed = actual is None and f.pre_sha256 is not None and not exists_or_set_aside(path)
+        if removed or not _ours(actual, f.post_sha256, f.pre_sha256):
             if not force:
-                raise Refused(f"{_target_path(root, f.path)}: changed since patcher applied it (updated or edited?), so it is "
+                raise Refused(f"{path}: {'removed' if removed else 'changed'} since patcher applied it (updated or edited?), so it is "
                               "not patcher's to restore; `revert --force` forgets patcher's record of it and leaves it as it is")
             left.append(f.path)
         elif f.pre_sha256 is not None:

@@ -76,7 +76,7 @@ class TargetBase:
         return [r for r in refs if r.encode() in found[1]] or refs
 
     def recorded_elsewhere(self) -> Path | None:
-        found = find_records_elsewhere(self.KIND, self.root, self.state_base)
+        found = find_records_elsewhere(self.KIND, self.state_key, self.state_base)
         return found[0].parent.parent.parent if found else None
 
     def unrecorded_reason(self, journal_path: Path) -> str:
@@ -124,16 +124,21 @@ class TargetBase:
                     reason = data.unverified
             elif ref in unrecorded:
                 state, reason = "unrecorded", self.unrecorded_reason(journal.path)
-            elif ref in known and self.unsupported(known[ref]):
-                state, reason = "not applicable", self.unsupported(known[ref])
+            elif ref in known and (why := self.unsupported(known[ref])):
+                state, reason = "not applicable", why
             report["patches"].append({"ref": ref, "id": ref.split("@")[0], "version": int(ref.split("@")[1]),
                                       "state": state, "reason": reason,
                                       "content_sha256": applied[ref].content_sha256 if ref in applied else None})
         return report
 
     # -- state ------------------------------------------------------------
+    @property
+    def state_key(self) -> Path:
+        """What the target's state directory is named after: its root."""
+        return self.root
+
     def _tdir(self, create: bool = True) -> Path:
-        return target_state_dir(self.state_base, self.KIND, self.root, create=create)
+        return target_state_dir(self.state_base, self.KIND, self.state_key, create=create)
 
     def _open_state(self) -> tuple[Path, Journal, BackupStore]:
         tdir = self._tdir()

@@ -22,6 +22,7 @@ from patcher.state.atomicio import BackupStore, ensure_writable_dir
 from patcher.state.hashing import sha256_bytes, sha256_file_or_none
 from patcher.state.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord, Role
 from patcher.state.runner import Prepared
+from patcher.state.statedir import target_state_dir
 from patcher.state.treepaths import inside
 from patcher.targets.base import Say, TargetBase
 
@@ -43,7 +44,7 @@ class Plan:
 
 
 class InPlaceTarget(TargetBase):
-    MARK: bytes | None = None  # bytes only a patched file contains (to spot a patched file without journal)
+    MARKS: tuple[bytes, ...] = ()  # bytes only a patched file contains (to spot a patched file without journal)
     RESTORE_ADVICE = "restore the original file to undo them"
     USES_ENV = True  # whether --env values mean something to this target's patches
 
@@ -58,19 +59,22 @@ class InPlaceTarget(TargetBase):
                 existing = existing.parent
             ensure_writable_dir(existing)
 
-    def marked_file(self) -> str | None:
-        """The file to look for MARK in when there is no journal."""
-        return None
+    def marked_files(self) -> list[str]:
+        """The files to look for MARKS in when there is no journal."""
+        return []
+
+    def has_mark(self, data: bytes | None) -> bool:
+        return data is not None and any(mark in data for mark in self.MARKS)
 
     def marked(self) -> tuple[str, bytes] | None:
-        if not self.MARK:
-            return None
-        try:
-            rel = self.marked_file()
-            data = self.read(rel, missing_ok=True) if rel else None
-        except Refused:
-            return None
-        return (self.label(rel), data) if data is not None and self.MARK in data else None
+        for rel in self.marked_files():
+            try:
+                data = self.read(rel, missing_ok=True)
+            except Refused:
+                continue
+            if self.has_mark(data):
+                return self.label(rel), data
+        return None
 
     # -- files ------------------------------------------------------------
     def path(self, rel: str) -> Path:
@@ -108,7 +112,7 @@ class InPlaceTarget(TargetBase):
             if rec and digest != rec.pre_sha256:
                 self.say(f"note: {self.label(rel)} changed since the last apply (updated?); patching the new version")
             original = cur
-        if not prev and self.MARK and original is not None and self.MARK in original:
+        if not prev and self.has_mark(original):
             raise Refused(f"{self.unrecorded_reason(Journal(self._tdir(create=False)).path)}; {self.RESTORE_ADVICE}, "
                           "or use that state directory")
         plan.originals[rel] = original
@@ -244,6 +248,25 @@ class SingleFileTarget(InPlaceTarget):
             say(note)
         super().__init__(path.parent, state_dir, say, lock_wait)
         self.rel = path.name
+
+    @property
+    def state_key(self) -> Path:
+        """The file itself: two profiles in one folder are two targets with a journal each."""
+        return self.root / self.rel
+
+    def _tdir(self, create: bool = True) -> Path:
+        own = target_state_dir(self.state_base, self.KIND, self.state_key, create=False)
+        if not own.exists():
+            # Before, the state directory was named after the file's folder: keep using
+            # such a record of this very file.
+            legacy = target_state_dir(self.state_base, self.KIND, self.root, create=False)
+            try:
+                recorded = Journal(legacy).load() if legacy.exists() else None
+            except Refused:
+                recorded = None
+            if recorded is not None and [f.path for f in recorded.files] == [self.rel]:
+                return legacy
+        return super()._tdir(create)
 
     @staticmethod
     def locate(arg: str) -> tuple[Path, str | None]:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from patcher.catalog.catalog import Patch
-from patcher.engine.apply import UTF8_BOM, check_utf8
+from patcher.engine.text import UTF8_BOM, check_utf8, newline_of
 from patcher.errors import UsageError
 from patcher.targets.inplace import SingleFileTarget
 
@@ -65,7 +65,7 @@ def add_block(original: bytes | None, ref: str, block: str, label: str) -> bytes
     base = original or b""
     if original is not None:
         check_utf8(original, label)
-    newline = b"\r\n" if (b"\r\n" in base or (original is None and os.name == "nt")) else b"\n"
+    newline = newline_of(base, default=b"\r\n" if original is None and os.name == "nt" else b"\n")
     lines = [BEGIN.format(ref=ref), *block.rstrip("\n").split("\n"), END.format(ref=ref)]
     text = newline.join(line.encode("utf-8") for line in lines) + newline
     if base and not base.endswith(b"\n"):
@@ -78,12 +78,12 @@ def add_block(original: bytes | None, ref: str, block: str, label: str) -> bytes
 class PwshTarget(SingleFileTarget):
     KIND = "pwsh"
     NAME = "PowerShell profile"
-    MARK = b"# >>> patcher pwsh/"
+    MARKS = (b"# >>> patcher pwsh/",)
     USES_ENV = False
     locate = staticmethod(find_profile)
 
-    def marked_file(self) -> str | None:
-        return self.rel
+    def marked_files(self) -> list[str]:
+        return [self.rel]
 
     @staticmethod
     def edit(original: bytes | None, patches: list[Patch], env: dict, label: str) -> bytes:

@@ -10,7 +10,7 @@ import copy
 
 from patcher.catalog.catalog import Patch
 from patcher.engine import jsonc
-from patcher.engine.apply import check_utf8
+from patcher.engine.text import check_utf8
 from patcher.errors import Refused
 from patcher.targets.editor.locate import find_settings
 from patcher.targets.inplace import SingleFileTarget

@@ -79,6 +79,12 @@ def test_wrong_type_is_refused(tmp_path):
         .endswith("version: expected int, got bool True")
 
 
+def test_applies_if_must_list_probe_names(tmp_path):
+    assert refused(tmp_path, 'applies_if = 5\n' + GOOD) == "MANIFEST: applies_if: expected list, got int 5"
+    assert refused(tmp_path / "b", 'applies_if = [1]\n' + GOOD) == "MANIFEST: applies_if: expected probe names, got int 1"
+    assert refused(tmp_path / "c", 'applies_if = ["p"]\n' + GOOD) == "MANIFEST: applies_if: unknown probe 'p'"
+
+
 def test_missing_key_and_unknown_key(tmp_path):
     assert refused(tmp_path, GOOD.replace('summary = "s"\n', "")) == "MANIFEST: summary: missing"
     assert refused(tmp_path / "b", 'colour = "red"\n' + GOOD) == "MANIFEST: colour: unknown key"

@@ -96,3 +96,32 @@ def test_apply_from_a_subdirectory_of_a_pinned_project_uses_its_pins(tmp_path):
     # `patcher lock` without refs refreshes the pins found from a subdirectory.
     proc = run_patcher("lock", cwd=project / "internal", check=True)
     assert proc.stdout.startswith(f"wrote {project / 'patcher.lock'} (1 patches)")
+    # ...but a new --lock-file starts empty: it never copies the pins of the project's lock file.
+    proc = run_patcher("lock", "--lock-file", tmp_path / "new.lock", cwd=project / "internal")
+    assert proc.returncode == 2 and "no patches given and no pins in" in proc.stderr, proc.stderr
+    assert not (tmp_path / "new.lock").exists()
+
+
+def test_a_withdrawn_version_is_refused_even_when_pinned_and_its_pin_stays_valid(tmp_path):
+    cat = Catalog()
+    old = cat.get("cursor/winpty-mode@1")
+    assert old.withdrawn and not cat.get("cursor/winpty-mode@2").withdrawn
+    write_lock(tmp_path / "patcher.lock", cat, ["cursor/winpty-mode@1"])  # its content hash did not change
+    with pytest.raises(Refused) as exc:
+        select(cat, "cursor", [], tmp_path)
+    assert str(exc.value).startswith("cursor/winpty-mode@1 is withdrawn: ") and "(pinned in " in str(exc.value)
+    with pytest.raises(Refused, match="is withdrawn"):
+        select(cat, "cursor", ["cursor/winpty-mode@1"], tmp_path)
+    assert "cursor/winpty-mode@1" not in [p.ref for p in cat.newest("cursor")]
+
+
+def test_a_malformed_withdrawn_file_is_refused_naming_it(tmp_path):
+    import shutil
+
+    from patcher.errors import CatalogError
+
+    root = tmp_path / "patches"
+    shutil.copytree(REPO / "patches" / "cursor", root / "cursor")
+    (root / "cursor" / "winpty-mode" / "withdrawn.toml").write_text('[versions]\n1 = 5\n')
+    with pytest.raises(CatalogError, match="withdrawn.toml: expected only"):
+        Catalog(root)

@@ -98,8 +98,11 @@ def test_help_list_and_status_do_not_load_the_parser_or_the_lock_library(tmp_pat
     import bundlegen
 
     app = bundlegen.make_app(tmp_path / "c", shape="esm", winpty=True, esm_bytes=50_000)
-    run_patcher("apply", "--cursor", app, "--state-dir", tmp_path / "s", check=True)
-    for argv in (["--help"], ["list"], ["status", "--cursor", str(app), "--state-dir", str(tmp_path / "s")]):
+    settings, profile = tmp_path / "settings.json", tmp_path / "profile.ps1"
+    settings.write_text('{\n  // mine\n  "editor.fontSize": 14,\n}\n')  # JSONC: the tree-sitter reader
+    targets = ["--cursor", str(app), "--settings", str(settings), "--ps-profile", str(profile)]
+    run_patcher("apply", *targets, "--state-dir", tmp_path / "s", check=True)
+    for argv in (["--help"], ["list"], ["status", *targets, "--state-dir", str(tmp_path / "s")]):
         proc = subprocess.run([sys.executable, "-c", LOADED, *argv], capture_output=True, text=True, cwd=REPO)
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr.splitlines()[-1] == "loaded: ", (argv, proc.stderr)

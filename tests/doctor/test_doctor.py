@@ -253,7 +253,9 @@ def test_status_goroot_patched_under_another_state_dir(applied, tmp_path):
     part); with the older status it fell back on the patched-binary mark."""
     rc, found = _doctor(tmp_path, tmp_path, _user_env(tmp_path, applied.root, GOTOOLCHAIN="local"), "--go-src", applied.root)
     f = found["go-patches"]
-    assert rc == 0 and f["ok"] and f["title"].endswith("patched, but recorded in another state directory")
+    # (that state directory is no user's default, so it is not found: the title does not claim it was)
+    assert rc == 0 and f["ok"] and f["title"].endswith("patched, but not recorded in this state directory")
+    assert "has no record of them (state directory deleted, or another --state-dir" in f["detail"]
     assert found["go-on-path"]["title"] == f"the go first on PATH is the patched {applied.go}"
     assert not any("patcher apply" in g["fix"] for g in found.values())
 

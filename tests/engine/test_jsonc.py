@@ -35,6 +35,16 @@ def test_empty_and_comment_only_objects():
     assert out == b'{\n    // nothing yet\n    "a": true\n}\n'
 
 
+def test_comments_around_the_object_and_a_file_of_comments_only():
+    """Doc and load find the top-level value the same way: comments before and after it are fine."""
+    out = jsonc.set_members(b'// mine\n{\n  "a": 1\n}\n/* the end */\n', [(["b"], 2)], "s")
+    assert out == b'// mine\n{\n  "a": 1,\n  "b": 2\n}\n/* the end */\n'
+    # A settings.json of comments only means no settings: the comments stay, the members follow them.
+    out = jsonc.set_members(b"// settings come here\r\n", [(["a"], True)], "s")
+    assert out.startswith(b"// settings come here\r\n{") and jsonc.load(out, "s") == {"a": True}
+    assert jsonc.load(jsonc.set_members(b"", [(["a"], 1)], "s"), "s") == {"a": 1}
+
+
 def test_a_comment_on_the_last_line_stays_with_its_member():
     out = jsonc.set_members(b'{\n  "a": 1 // one\n}\n', [(["b"], 2)], "s")
     assert out == b'{\n  "a": 1, // one\n  "b": 2\n}\n'

@@ -6,9 +6,9 @@ a miss that runs the engine."""
 import json
 from pathlib import Path
 
+import corpus
 import pytest
 
-import corpus
 from patcher.catalog.catalog import Catalog
 from patcher.engine import resultcache, syntax
 from patcher.engine.apply import apply_patches
@@ -38,21 +38,21 @@ def _patches():
 
 
 class Engine:
-    """apply_patches, counting its runs."""
+    """The engine as the cache calls it, counting its runs."""
 
-    def __init__(self):
+    def __init__(self, monkeypatch):
         self.runs = 0
+        monkeypatch.setattr(resultcache, "apply_patches", self)
 
     def __call__(self, *args, **kw):
         self.runs += 1
         return apply_patches(*args, **kw)
 
 
-def _run(app: Path, cache: Path, engine: Engine, env=None, on_final=None):
+def _run(app: Path, cache: Path, env=None, on_final=None):
     target = CursorTarget(str(app), cache.parent / "state")
     return resultcache.cached_apply(cache, _patches(), lambda rel: (app / rel).read_bytes(), target.role, target.label,
-                                    engine, params={"env": env or {"PYTHONUTF8": "1"}}, describe=_describe,
-                                    on_final=on_final)
+                                    params={"env": env or {"PYTHONUTF8": "1"}}, describe=_describe, on_final=on_final)
 
 
 def _same(a, b) -> None:
@@ -64,8 +64,8 @@ def _same(a, b) -> None:
 
 
 def test_a_remembered_result_is_replayed_without_parsing(app, tmp_path, monkeypatch):
-    cache, engine = tmp_path / "cache", Engine()
-    first = _run(app, cache, engine)
+    cache, engine = tmp_path / "cache", Engine(monkeypatch)
+    first = _run(app, cache)
     assert not first.hit and engine.runs == 1
     assert {Path(p).name for p, f in first.result.files.items() if f.patched != f.original} == {"server-main.js", "ptyHostMain.js"}
     assert not cache.exists(), "nothing is written before the caller commits"
@@ -82,29 +82,29 @@ def test_a_remembered_result_is_replayed_without_parsing(app, tmp_path, monkeypa
 
     monkeypatch.setattr(syntax, "parse", no_bundle_parse)
     finals = []
-    again = _run(app, cache, engine, on_final=lambda fr: finals.append(fr.path))
+    again = _run(app, cache, on_final=lambda fr: finals.append(fr.path))
     assert again.hit and engine.runs == 1
     _same(first.result, again.result)
     assert sorted(finals) == sorted(again.result.files), "a hit still hands every changed file to validation"
 
 
-def test_other_bytes_or_other_parameters_are_a_miss(app, tmp_path):
-    cache, engine = tmp_path / "cache", Engine()
-    _run(app, cache, engine).remember()
-    other_env = _run(app, cache, engine, env={"PYTHONUTF8": "1", "EXTRA": "是"})
+def test_other_bytes_or_other_parameters_are_a_miss(app, tmp_path, monkeypatch):
+    cache, engine = tmp_path / "cache", Engine(monkeypatch)
+    _run(app, cache).remember()
+    other_env = _run(app, cache, env={"PYTHONUTF8": "1", "EXTRA": "是"})
     assert not other_env.hit and engine.runs == 2
     assert b'"EXTRA":"\xe6\x98\xaf"' in other_env.result.files["out/server-main.js"].patched
     pty = app / "out/vs/platform/terminal/node/ptyHostMain.js"
     pty.write_bytes(pty.read_bytes() + b"\n")  # an update that changed one byte of one file
-    changed = _run(app, cache, engine)
+    changed = _run(app, cache)
     assert not changed.hit and engine.runs == 3
     assert changed.result.files["out/vs/platform/terminal/node/ptyHostMain.js"].patched.endswith(b"\n")
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not json", "unknown format", "edited", "wrong splice", "wrong shape"])
-def test_a_damaged_entry_is_a_miss_and_the_engine_runs(app, tmp_path, damage):
-    cache, engine = tmp_path / "cache", Engine()
-    first = _run(app, cache, engine)
+def test_a_damaged_entry_is_a_miss_and_the_engine_runs(app, tmp_path, damage, monkeypatch):
+    cache, engine = tmp_path / "cache", Engine(monkeypatch)
+    first = _run(app, cache)
     first.remember()
     entry = next(cache.glob("*.json"))
     doc = json.loads(entry.read_text())
@@ -125,30 +125,30 @@ def test_a_damaged_entry_is_a_miss_and_the_engine_runs(app, tmp_path, damage):
         doc["sha256"] = resultcache._checksum(body)
     if damage not in ("truncated", "not json"):
         entry.write_text(json.dumps(doc))
-    again = _run(app, cache, engine)
+    again = _run(app, cache)
     assert not again.hit and engine.runs == 2
     _same(first.result, again.result)
 
 
-def test_a_skipped_reason_naming_a_path_is_not_replayed_for_another_install(app, tmp_path):
+def test_a_skipped_reason_naming_a_path_is_not_replayed_for_another_install(app, tmp_path, monkeypatch):
     """A reason names files by their label (an absolute path): another install with the same bytes is a miss."""
     import shutil
 
-    cache, engine = tmp_path / "cache", Engine()
-    _run(app, cache, engine).remember()
+    cache, engine = tmp_path / "cache", Engine(monkeypatch)
+    _run(app, cache).remember()
     moved = tmp_path / "moved"
     shutil.copytree(app.parent.parent, moved)
-    other = _run(moved / corpus.VSCODE, cache, engine)
+    other = _run(moved / corpus.VSCODE, cache)
     assert not other.hit and engine.runs == 2
 
 
-def test_not_applicable_is_replayed_too(tmp_path):
+def test_not_applicable_is_replayed_too(tmp_path, monkeypatch):
     """code-server 4.139.1: node-pty without winpty, so winpty-mode is skipped with node-pty's evidence."""
     app = corpus.lay_out(corpus.build("4.139.1"), tmp_path / "cs")
-    cache, engine = tmp_path / "cache", Engine()
-    first = _run(app, cache, engine)
+    cache, engine = tmp_path / "cache", Engine(monkeypatch)
+    first = _run(app, cache)
     first.remember()
-    again = _run(app, cache, engine)
+    again = _run(app, cache)
     assert again.hit and engine.runs == 1
     assert "winpty" in again.result.skipped["cursor/winpty-mode@2"]
     _same(first.result, again.result)
@@ -156,17 +156,17 @@ def test_not_applicable_is_replayed_too(tmp_path):
 
 def test_only_the_newest_entries_are_kept(app, tmp_path, monkeypatch):
     monkeypatch.setattr(resultcache, "KEEP", 2)
-    cache, engine = tmp_path / "cache", Engine()
+    cache = tmp_path / "cache"
     for i in range(4):
-        _run(app, cache, engine, env={"N": str(i)}).remember()
+        _run(app, cache, env={"N": str(i)}).remember()
     assert len(list(cache.glob("*.json"))) == 2
-    assert _run(app, cache, engine, env={"N": "3"}).hit
-    assert not _run(app, cache, engine, env={"N": "0"}).hit
+    assert _run(app, cache, env={"N": "3"}).hit
+    assert not _run(app, cache, env={"N": "0"}).hit
 
 
 def test_an_unwritable_cache_does_not_fail_the_apply(app, tmp_path):
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache directory would be")
-    run = _run(app, blocker / "engine", Engine())
+    run = _run(app, blocker / "engine")
     run.remember()  # no error: a cache that cannot be written is just not written
     assert blocker.read_text().startswith("a file")

@@ -2,7 +2,8 @@ import pytest
 
 from patcher.engine.anchors import Span
 from patcher.errors import Refused
-from patcher.engine.rewrite import PlannedEdit, apply_edits, newline_of
+from patcher.engine.rewrite import PlannedEdit, apply_edits
+from patcher.engine.text import newline_of
 
 SRC = b"func f() {\n\tvar out = os.Stdout\n\treturn\n}\n"
 

@@ -1,5 +1,5 @@
 // Appended to the prologue of a real ES-module entry (everything up to the end
-// of the inserted hook) by tests/test_corpus.py: the rest of the real file is
+// of the inserted hook) by tests/targets/editor/test_corpus.py: the rest of the real file is
 // not run (it would start a server; node --check covers it).  Reports what the
 // main process sees and what a child started through a named import of
 // child_process with an explicit env sees.

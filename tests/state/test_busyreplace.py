@@ -39,11 +39,13 @@ def test_the_shim_refuses_a_plain_replace_like_windows(tmp_path):
 
 def test_apply_and_revert_while_bin_go_is_running(goroot, tmp_path):
     before = tree_digest(goroot)
-    busy = busyrename.env(goroot / "bin" / "go")
+    log = tmp_path / "refusals.log"
+    busy = dict(busyrename.env(goroot / "bin" / "go"), PATCHER_TEST_BUSY_LOG=str(log))
     state = tmp_path / "state"
     proc = run_patcher("apply", "--go-src", goroot, "--state-dir", state, env=busy)
     assert proc.returncode == 0, proc.stderr
     assert b"cmd/go/internal/test/patcher_" in (goroot / "bin" / "go").read_bytes()
+    assert f"refused {goroot / 'bin' / 'go'}" in log.read_text().splitlines(), "the plain replace was refused: set aside"
     assert sorted(p.name for p in (goroot / "bin").iterdir()) == ["go", "gofmt"], "nothing set aside is left"
     # On Windows a set-aside go.exe that still runs cannot be deleted at once; the next run does it.
     leftover = goroot / "bin" / ".go.patcher-old.4242.00c0ffee"
@@ -51,8 +53,10 @@ def test_apply_and_revert_while_bin_go_is_running(goroot, tmp_path):
     proc = run_patcher("apply", "--go-src", goroot, "--state-dir", state, env=busy)
     assert proc.returncode == 0 and "already applied" in proc.stdout + proc.stderr, proc.stderr
     assert not leftover.exists()
+    log.unlink()
     proc = run_patcher("revert", "--go-src", goroot, "--state-dir", state, env=busy)
     assert proc.returncode == 0, proc.stderr
+    assert f"refused {goroot / 'bin' / 'go'}" in log.read_text().splitlines(), "revert replaced a busy bin/go too"
     assert tree_digest(goroot) == before
 
 

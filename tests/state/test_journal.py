@@ -32,3 +32,11 @@ def test_unknown_schema_and_garbage_are_refused(tmp_path):
     j.path.write_text("{not json")
     with pytest.raises(Refused, match="journal is unreadable"):
         j.load()
+
+
+def test_a_journal_with_a_field_of_the_wrong_kind_is_refused_in_one_line(tmp_path):
+    journal = Journal(tmp_path)
+    journal.path.write_text(json.dumps({"schema": 1, "kind": "cursor", "root": "/x", "phase": "applied",
+                                        "files": [{"path": "a", "role": "bogus", "pre_sha256": None, "post_sha256": None}]}))
+    with pytest.raises(Refused, match="journal is malformed"):
+        journal.load()

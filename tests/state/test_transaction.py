@@ -166,9 +166,43 @@ def test_a_file_missing_after_a_kill_between_renames_is_restored(target):
     root, journal, backups = target
     data, pairs = plan(root, {"out/a.js": b"ALPHA"})
     transaction.commit(root, backups, journal, data, pairs)
-    (root / "out/a.js").unlink()  # set aside, new one not yet renamed in
+    path = root / "out/a.js"
+    path.rename(atomicio.set_aside_name_for(path))  # set aside, new one not yet renamed in
     done = transaction.revert(root, backups, journal, journal.load(), force=False)
-    assert done.restored == ["out/a.js"] and (root / "out/a.js").read_bytes() == b"alpha\r\n"
+    assert done.restored == ["out/a.js"] and path.read_bytes() == b"alpha\r\n"
+
+
+def test_a_patched_file_someone_removed_is_not_recreated_by_revert(target):
+    root, journal, backups = target
+    data, pairs = plan(root, {"out/a.js": b"ALPHA", "out/b.js": b"BETA"})
+    transaction.commit(root, backups, journal, data, pairs)
+    (root / "out/a.js").unlink()  # an update removed it: no run was in flight
+    with pytest.raises(Refused, match="out/a.js: removed since patcher applied it"):
+        transaction.revert(root, backups, journal, journal.load(), force=False)
+    assert not (root / "out/a.js").exists() and (root / "out/b.js").read_bytes() == b"BETA"
+    done = transaction.revert(root, backups, journal, journal.load(), force=True)
+    assert done.left == ["out/a.js"] and done.restored == ["out/b.js"] and not (root / "out/a.js").exists()
+
+
+def test_a_failed_reapply_leaves_the_files_it_did_not_write_as_the_previous_apply_left_them(target, monkeypatch):
+    root, journal, backups = target
+    data, pairs = plan(root, {"out/a.js": b"ALPHA", "out/b.js": b"BETA"})
+    transaction.commit(root, backups, journal, data, pairs)
+    # The re-apply keeps a.js as it is (recorded, not written) and changes b.js, which fails.
+    prev = journal.load()
+    a = next(f for f in prev.files if f.path == "out/a.js")
+    prev_b = next(f for f in prev.files if f.path == "out/b.js")
+    b = FileRecord("out/b.js", "inplace", sha256_bytes(b"beta"), sha256_bytes(b"BETA2"), backup=prev_b.backup)
+    again = JournalData(kind="cursor", root=str(root), phase=APPLIED, files=[a, b], previous=prev.to_json())
+
+    def failing(path, payload, mode=None):
+        raise Refused(f"{path}: simulated disk failure")
+    monkeypatch.setattr(transaction, "write_atomic", failing)
+    with pytest.raises(Refused, match="simulated"):
+        transaction.commit(root, backups, journal, again, [(b, b"BETA2")])
+    assert (root / "out/a.js").read_bytes() == b"ALPHA", "a file the run did not write stays as the journal says"
+    assert (root / "out/b.js").read_bytes() == b"BETA"
+    assert journal.load().files == prev.files
 
 
 def test_revert_with_lost_backup_changes_nothing(target):

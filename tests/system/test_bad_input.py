@@ -89,7 +89,6 @@ def test_state_dir_deleted_between_apply_and_revert(goroot, tmp_path):
     run_patcher("apply", "--go-src", goroot, "--state-dir", state, check=True)
     shutil.rmtree(state)
     same = unchanged(goroot)
-    journal = next(iter([]), None)
     proc = run_patcher("revert", "--go-src", goroot, "--state-dir", state)
     from patcher.state.statedir import target_state_dir
     journal = target_state_dir(state, "go", goroot, create=False) / "journal.json"

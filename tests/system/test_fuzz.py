@@ -56,10 +56,12 @@ def benign(draw, source: bytes):
     return start + data
 
 
-def check_engine(patches, files: dict[str, bytes], roles=None):
+def check_engine(patches, files: dict[str, bytes], roles=None, must_apply: bool = False):
+    """Refused cleanly, or a result that parses; `must_apply`: inputs as valid as real ones, which must not be refused."""
     try:
         result = apply_patches(patches, lambda rel: files[rel], lambda f: (roles or {}).get(f, f), str)
     except PatcherError as exc:
+        assert not must_apply, f"a benign variation was refused: {exc}"
         event(f"refused: {type(exc).__name__}")
         return  # refused cleanly
     event("applied" if any(r.patched != r.original for r in result.files.values()) else "nothing applicable")
@@ -92,14 +94,15 @@ def test_bundles_mutated(data, shape):
     files = dict(JS_FILES[shape])
     rel = data.draw(st.sampled_from(sorted(files)))
     source = files[rel]
-    if data.draw(st.booleans()):
+    is_benign = data.draw(st.booleans())
+    if is_benign:
         files[rel] = data.draw(benign(source))
     else:
         # Mutations at the head (prologue, imports) and around useConpty matter most.
         focus = data.draw(st.sampled_from([0, source.find(b"import"), source.find(b"useConpty"), len(source) // 2]))
         head, tail = source[:max(focus, 0)], source[max(focus, 0):]
         files[rel] = head + data.draw(mutated(tail[:2000])) + tail[2000:]
-    check_engine(CATALOG.for_target("cursor"), files, CursorTarget.CASE_PATHS)
+    check_engine(CATALOG.newest("cursor"), files, CursorTarget.CASE_PATHS, must_apply=is_benign)
 
 
 @settings(max_examples=40, deadline=None)
@@ -110,7 +113,8 @@ def test_apply_then_revert_is_the_identity(data):
                                  winpty=data.draw(st.booleans()), esm_bytes=30_000)
         main = app / "out/main.js"
         source = main.read_bytes()
-        if data.draw(st.booleans()):
+        is_benign = data.draw(st.booleans())
+        if is_benign:
             main.write_bytes(data.draw(benign(source)))
         else:
             main.write_bytes(data.draw(mutated(source[:3000])) + source[3000:])
@@ -119,8 +123,9 @@ def test_apply_then_revert_is_the_identity(data):
         env = data.draw(st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True),
                                         st.text(max_size=12), max_size=2))
         try:
-            target.apply(CATALOG.for_target("cursor"), env=env)
+            target.apply(CATALOG.newest("cursor"), env=env)
         except PatcherError as exc:
+            assert not is_benign, f"a benign variation was refused: {exc}"
             event(f"refused: {type(exc).__name__}")
         else:
             event("applied and reverted")

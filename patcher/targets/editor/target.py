@@ -51,7 +51,8 @@ def _describe(tree) -> dict:
 class CursorTarget(InPlaceTarget):
     KIND = "cursor"
     NAME = "editor"
-    MARK = b"patcher: cursor/spawn-env-hook@"
+    # What the spawn hook and the winpty guard insert (the main bundle, the pty host).
+    MARKS = (b"patcher: cursor/spawn-env-hook@", b'process.env.PATCHER_WINPTY!=="0"')
     RESTORE_ADVICE = "reinstall the editor to get the original back"
     # Where each file role sits in a patch's before/after cases (`patcher test`).
     CASE_PATHS = CASE_PATHS
@@ -93,11 +94,16 @@ class CursorTarget(InPlaceTarget):
             rel = name
         return inside(self.app, rel)
 
-    def marked_file(self) -> str | None:
-        return self.role("@main")
+    def marked_files(self) -> list[str]:
+        found = []
+        for role in ("@main", "@ptyhost"):
+            try:
+                found.append(self.role(role))
+            except PatcherError:  # no such file here: nothing of ours in it
+                continue
+        return found
 
     def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
-        from patcher.engine.apply import apply_patches
         from patcher.engine.resultcache import cached_apply
 
         # Each file goes to node --check (its own process) as soon as it is final,
@@ -112,7 +118,7 @@ class CursorTarget(InPlaceTarget):
 
         try:
             run = cached_apply(self.state_base / "cache" / "engine", patches,
-                               lambda rel: self.original(rel, prev, backups, plan), self.role, self.label, apply_patches,
+                               lambda rel: self.original(rel, prev, backups, plan), self.role, self.label,
                                params={"env": plan.env}, describe=_describe, on_final=check)
             plan.skipped = dict(run.result.skipped)
             kinds = {}

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from patcher.errors import BuildFailed, Refused
 from patcher.state.hashing import sha256_file_or_none
+from patcher.targets.go.goroot import go_binary_of
 
 HOST_GOROOT_VAR = "PATCHER_HOST_GOROOT"
 # The overlay re-rendered for a host GOROOT, written beside the built binary.
@@ -83,11 +84,6 @@ def build_env(goroot: Path, settings: BuildSettings, scratch: Path | None = None
         if not env.get("GOCACHE"):
             env["GOCACHE"] = str(scratch / "gocache")
     return env
-
-
-def go_binary(goroot: Path) -> Path:
-    bindir = Path(goroot) / "bin"
-    return bindir / ("go.exe" if (bindir / "go.exe").exists() else "go")
 
 
 # -- which OS/architecture a binary is for ---------------------------------
@@ -145,7 +141,7 @@ def runs_here(goroot: Path) -> bool:
     executable's header, not by trying it: a Windows go.exe may well "run" on
     Linux through Wine's binfmt handler, slowly and with another file system
     view, which is not a toolchain to build with."""
-    return _can_run(binary_platform(go_binary(goroot)), host_platform())
+    return _can_run(binary_platform(go_binary_of(goroot)), host_platform())
 
 
 # -- the build settings of the installed binary ------------------------------
@@ -160,6 +156,8 @@ def read_settings(go: Path, goroot: Path, reader: Path | None = None) -> BuildSe
                              env=build_env(goroot, BuildSettings()), timeout=120)
     except OSError as exc:
         raise BuildFailed(f"{reader}: cannot run it ({exc.strerror})") from None
+    except subprocess.TimeoutExpired:
+        raise BuildFailed(f"{reader}: `go version -m {go}` did not answer within 120 s") from None
     if out.returncode != 0:
         raise BuildFailed(f"{go}: `go version -m` failed: {(out.stderr or out.stdout).strip().splitlines()[-1:]}")
     settings = BuildSettings()
@@ -208,7 +206,7 @@ def _path_goroot() -> Path | None:
 def find_host_goroot(goroot: Path) -> Path:
     """A GOROOT of the same release as `goroot` whose go runs here."""
     release = _release(goroot)
-    target_go = go_binary(goroot)
+    target_go = go_binary_of(goroot)
     plat = binary_platform(target_go)
     what = f"{target_go}: is a {'/'.join(plat) if plat else 'foreign'} binary that cannot run on this {'/'.join(host_platform())} machine"
     explicit = os.environ.get(HOST_GOROOT_VAR)
@@ -261,19 +259,19 @@ def overlay_for_host(goroot: Path, host: Path, overlay_json: Path, dest: Path) -
 def build_go(goroot: Path, overlay_json: Path, output: Path, progress=None) -> float:
     """Run `go build -overlay` for cmd/go into `output`; returns seconds taken."""
     goroot = Path(goroot)
-    go = go_binary(goroot)
+    go = go_binary_of(goroot)
     if runs_here(goroot):
         builder = goroot
         settings = read_settings(go, goroot)
     else:
         builder = find_host_goroot(goroot)
-        settings = read_settings(go, builder, reader=go_binary(builder))
+        settings = read_settings(go, builder, reader=go_binary_of(builder))
         if "GOOS" not in settings.env or "GOARCH" not in settings.env:
             raise Refused(f"{go}: records no GOOS/GOARCH build setting; cannot tell what to cross-build for")
         # A fixed name beside the output: the overlay file's path is part of
         # the build's action IDs, so a random one would make rebuilds differ.
         overlay_json = overlay_for_host(goroot, builder, overlay_json, output.parent / HOST_OVERLAY_NAME)
-    cmd = [str(go_binary(builder)), "build", "-overlay", str(overlay_json), *settings.flags, "-o", str(output), "cmd/go"]
+    cmd = [str(go_binary_of(builder)), "build", "-overlay", str(overlay_json), *settings.flags, "-o", str(output), "cmd/go"]
     started = time.monotonic()
     # The log goes to a file, not a pipe nobody reads while we wait.
     with tempfile.TemporaryFile() as log_file:

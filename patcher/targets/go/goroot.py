@@ -48,6 +48,13 @@ def describe_lines(lines) -> str:
     return ", ".join(f"go{x}" for x in ordered)
 
 
+def go_binary_of(root: Path) -> Path:
+    """A GOROOT's go command: bin/go.exe on Windows (also while a replace has it set
+    aside, see atomicio), else bin/go."""
+    bindir = Path(root) / "bin"
+    return bindir / ("go.exe" if exists_or_set_aside(bindir / "go.exe") else "go")
+
+
 @dataclass(frozen=True)
 class GoRoot:
     root: Path
@@ -56,7 +63,7 @@ class GoRoot:
 
     @property
     def exe_name(self) -> str:
-        return "go.exe" if exists_or_set_aside(self.root / "bin" / "go.exe") else "go"
+        return go_binary_of(self.root).name
 
     @property
     def go_binary_rel(self) -> str:

@@ -57,7 +57,8 @@ def make_plan(goroot: GoRoot, patches: list[Patch], force: bool, strict: bool = 
             raise Refused(f"{goroot.label(rel)}: already exists; the patch would add a file by that name")
     why = None
     if unverified and goroot.version in fingerprints().get("releases", {}):
-        why = f"patched with --force over {', '.join(unverified)}, whose sha256 is not the upstream one for {goroot.version}"
+        why = (f"{', '.join(unverified)}: sha256 not the upstream one for {goroot.version}"
+               + (", patched with --force" if force else ""))
     elif unverified:
         why = unverified_reason(goroot)
     return Plan(goroot, patches, result, hashes, why)

@@ -51,7 +51,7 @@ def rebuild(target: "GoTarget", catalog: Catalog) -> str:
             new_hash = sha256_bytes(new_bytes)
             if bin_now == new_hash:
                 return f"rebuilt go in {seconds:.0f}s: identical to the installed {g.go_binary} (sha256 {new_hash[:12]}…)"
-            proof = target._self_test(built, build_dir, [p.id for p in data.patches], bool(data.unverified))
+            proof = target._self_test(built, build_dir, [p.id for p in data.patches], data.unverified)
             rec = FileRecord(bin_rec.path, Role.INPLACE, bin_rec.pre_sha256, new_hash, backup=bin_rec.backup,
                              patches=bin_rec.patches)
             files = [rec] + [f for f in data.files if f.path != bin_rec.path]

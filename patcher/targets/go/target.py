@@ -41,13 +41,6 @@ KIND = "go"
 PATCHED_BINARY_MARK = b"cmd/go/internal/test/patcher_"
 
 
-def is_patched_binary(path: Path) -> bool:
-    try:
-        return PATCHED_BINARY_MARK in path.read_bytes()
-    except OSError:
-        return False
-
-
 class GoTarget(TargetBase):
     KIND = KIND
     NAME = "GOROOT"
@@ -84,6 +77,7 @@ class GoTarget(TargetBase):
         shutil.rmtree(tdir / "build", ignore_errors=True)
 
     def marked(self) -> tuple[str, bytes] | None:
+        """bin/go when it is a patched go command (whatever the journal says)."""
         try:
             data = self.goroot.go_binary.read_bytes()
         except OSError:
@@ -104,7 +98,7 @@ class GoTarget(TargetBase):
     def dry_run(self, patches: list[Patch], force: bool, env: dict | None = None) -> str:
         plan = _planner().make_plan(self.goroot, patches, force, self.strict)
         if plan.unverified:
-            self.say(f"note: {plan.unverified.split(':')[0]}: the sources are not verified upstream files")
+            self.say(f"note: unverified sources: {plan.unverified}")
         return plan.diff()
 
     def prepare(self, patches: list[Patch], force: bool, env: dict | None = None) -> Prepared:
@@ -124,7 +118,7 @@ class GoTarget(TargetBase):
             if prev:
                 self.say(f"note: {g.go_binary} is not the binary patcher installed (Go reinstalled or updated?); starting over from it")
                 prev = None
-            if is_patched_binary(g.go_binary):
+            if self.marked() is not None:
                 raise Refused(f"{self.unrecorded_reason(journal.path)}; apply cannot start from a patched go command: "
                               "use that record, or reinstall Go")
             original, original_backup = bin_now, None
@@ -153,7 +147,7 @@ class GoTarget(TargetBase):
 
         try:
             seconds = gobuild.build_go(g.root, overlay_json, built, self.progress)
-            proof = self._self_test(built, build_dir, [p.manifest.id for p in patches], bool(plan.unverified))
+            proof = self._self_test(built, build_dir, [p.manifest.id for p in patches], plan.unverified)
             new_bytes = built.read_bytes()
         except BaseException:
             on_abort()
@@ -176,14 +170,15 @@ class GoTarget(TargetBase):
                    f"and installed as {g.go_binary}; overlay: {overlay_json}")
         return Prepared(g.root, backups, journal, data, [(files[0], new_bytes)], message, on_commit, on_abort)
 
-    def _self_test(self, built: Path, scratch: Path, patch_ids: list[str], unverified: bool) -> str:
-        """Prove the built go command (see selftest.py) where it can run."""
+    def _self_test(self, built: Path, scratch: Path, patch_ids: list[str], unverified: str | None) -> str:
+        """Prove the built go command (see selftest.py) where it can run.
+        `unverified`: why the sources are not verified upstream files, if they are not."""
         g = self.goroot
         if not gobuild.runs_here(g.root):
             if unverified:
-                raise selftest.SelfTestFailed(f"{g.root}: {g.version} is a release without fingerprints and its go command "
-                                              "is built for another system, so the self-test cannot run here; an "
-                                              "unverified release is only installed once the self-test passed")
+                raise selftest.SelfTestFailed(f"{g.root}: unverified sources ({unverified}) and a go command built for "
+                                              "another system, so the self-test cannot run here; unverified sources are "
+                                              "only installed once the self-test passed")
             return "self-test skipped (the go command is built for another system and cannot run here)"
         env = selftest.environment(gobuild.build_env(g.root, gobuild.BuildSettings(), scratch), g.root)
         installed = selftest.version_of(g.go_binary, env)

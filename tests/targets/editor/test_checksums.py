@@ -36,3 +36,15 @@ def test_product_json_with_comments_and_trailing_commas_keeps_them():
                                                           "vs/workbench/workbench.desktop.main.js": "AAAA"}
     new = checksums.update(product, {"vs/platform/terminal/node/ptyHostMain.js": b"patched"}, "product.json")
     assert new == product.replace(b'"BBBB"', f'"{sha256_b64_unpadded(b"patched")}"'.encode())
+
+
+def test_the_digest_is_the_one_vs_code_computes():
+    """VS Code checks product.json's checksums with node's crypto: sha256, base64, '=' stripped.
+    Known answer from node itself, not from patcher's own function."""
+    import subprocess
+
+    data = "patched 是 bytes\r\n".encode()
+    script = ("const c=require('crypto');let b=[];process.stdin.on('data',d=>b.push(d)).on('end',()=>"
+              "process.stdout.write(c.createHash('sha256').update(Buffer.concat(b)).digest('base64').replace(/=+$/,'')))")
+    node = subprocess.run(["node", "-e", script], input=data, capture_output=True, check=True).stdout.decode()
+    assert sha256_b64_unpadded(data) == node and len(node) == 43

@@ -103,7 +103,7 @@ def test_real_build_apply_check_probe_revert(tmp_path, build):
     report = _prove_hook(original_main, patched_main, kind, tmp_path)
     assert {k: report["main"].get(k) for k in WANT} == WANT, "variables in the main process"
     assert {k: report["child"].get(k) for k in WANT} == WANT, "and in a child given an explicit env"
-    assert report["wrapped"] == "function", "the file's own child_process binding is the wrapper"
+    assert report["wrapped"] == "function", "a named import of child_process, as the bundle makes them, is the wrapper"
 
     st = json.loads(cli("status", "--cursor", app, "--json", state=state).stdout)
     states = {p["ref"]: p["state"] for p in st["patches"]}
@@ -112,6 +112,28 @@ def test_real_build_apply_check_probe_revert(tmp_path, build):
 
     cli("revert", "--cursor", app, state=state)
     assert tree_digest(app) == before, "revert is byte-exact"
+
+
+@pytest.mark.parametrize("build", SELECTED, ids=[b["version"] for b in SELECTED])
+def test_every_cursor_patch_of_the_catalog_edits_only_where_it_belongs(tmp_path, build):
+    """Each version in the catalog, named with --patch (as a pin would): a withdrawn one is
+    refused, winpty-mode only edits a pty host whose node-pty has winpty, revert is exact."""
+    from patcher.catalog.catalog import Catalog
+
+    app = corpus.lay_out(build, tmp_path / "cs")
+    before = tree_digest(app)
+    for patch in Catalog().for_target("cursor"):
+        proc = cli("apply", "--cursor", app, "--patch", patch.ref, state=tmp_path / "s", check=False)
+        if patch.withdrawn:
+            assert proc.returncode == 1 and f"patcher: {patch.ref} is withdrawn: " in proc.stderr, proc.stderr
+            assert tree_digest(app) == before, f"{patch.ref}: nothing changed"
+            continue
+        assert proc.returncode == 0, proc.stderr
+        pty_changed = tree_digest(app)[PTY] != before[PTY]
+        assert pty_changed == (patch.manifest.id == "cursor/winpty-mode" and build["winpty"]), (patch.ref, proc.stdout)
+        cli("revert", "--cursor", app, state=tmp_path / "s")
+        assert tree_digest(app) == before
+    assert any(p.withdrawn for p in Catalog().for_target("cursor")), "winpty-mode@1 is withdrawn"
 
 
 @pytest.mark.parametrize("build", SELECTED, ids=[b["version"] for b in SELECTED])

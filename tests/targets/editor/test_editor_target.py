@@ -356,3 +356,60 @@ def test_a_reapply_replays_the_remembered_edits_and_still_runs_node_check(tmp_pa
     checks = [r for r in (exe.parent / "runs.log").read_text().splitlines() if " --check " in r]
     assert len(checks) == 4, "validation is never cached: node --check ran on both files both times"
     assert len(list((tmp_path / "s" / "cache" / "engine").glob("*.json"))) == 1
+
+
+def test_a_pty_host_patched_by_winpty_mode_alone_is_recognised_without_a_journal(tmp_path):
+    """Only winpty-mode applied, then the state directory lost: apply must not wrap useConpty
+    a second time, nor take the patched pty host for an original."""
+    app = make(tmp_path, shape="esm", winpty=True, esm_bytes=50_000)
+    cli("apply", "--cursor", app, "--patch", "cursor/winpty-mode@2", state=tmp_path / "s")
+    shutil.rmtree(tmp_path / "s")
+    before = tree_digest(app)
+    proc = cli("apply", "--cursor", app, "--patch", "cursor/winpty-mode@2", state=tmp_path / "s", check=False)
+    refused(proc, f"{app / 'out/vs/platform/terminal/node/ptyHostMain.js'}: has patcher's changes but ")
+    assert tree_digest(app) == before
+    status = json.loads(cli("status", "--json", "--cursor", app, state=tmp_path / "s").stdout)
+    assert {p["ref"]: p["state"] for p in status["patches"]}["cursor/winpty-mode@2"] == "unrecorded"
+
+
+def test_the_editors_runtime_comes_before_node_on_path(tmp_path):
+    app = make(tmp_path, shape="esm", winpty=True, esm_bytes=50_000)
+    exe = _stand_in(app)
+    assert shutil.which("node"), "node is on PATH here"
+    proc = cli("apply", "--cursor", app, state=tmp_path / "s")
+    assert f"note: node --check with the editor's own runtime ({exe}, node " in proc.stderr
+    checks = [r for r in (exe.parent / "runs.log").read_text().splitlines() if " --check " in r]
+    assert len(checks) == 2 and all(r.startswith("ELECTRON_RUN_AS_NODE=1 --check ") for r in checks), checks
+
+
+@pytest.mark.parametrize("install", ["generated", "code-server 4.108.2"])
+def test_each_bundle_is_parsed_once_and_checked_while_the_next_is_parsed(tmp_path, monkeypatch, install):
+    """One full parse per file, and node --check of the main bundle starts (its own process)
+    before the engine parses the pty host: each file is handed on as soon as it is final."""
+    import corpus
+    from patcher.catalog.catalog import Catalog
+    from patcher.engine import syntax
+    from patcher.targets.editor import bundles
+    from patcher.targets.editor.target import CursorTarget
+
+    if install == "generated":
+        app = make(tmp_path, shape="esm", winpty=True, esm_bytes=50_000)
+    else:
+        app = corpus.lay_out(corpus.build(install.split()[-1]), tmp_path / "cs")
+    target = CursorTarget(str(app), tmp_path / "s")
+    files = {"main": (app / target.role("@main")).read_bytes(), "pty host": (app / target.role("@ptyhost")).read_bytes()}
+    events = []
+    parse, start = syntax.parse, bundles.NodeChecks.start
+
+    def parsing(lang, src, old_tree=None):
+        events.extend(f"parse {name}" for name, data in files.items() if src == data and old_tree is None)
+        return parse(lang, src, old_tree)
+
+    def starting(self, data, kind, label):
+        events.append(f"check {'main' if label.endswith(target.role('@main')) else 'pty host'}")
+        return start(self, data, kind, label)
+
+    monkeypatch.setattr(syntax, "parse", parsing)
+    monkeypatch.setattr(bundles.NodeChecks, "start", starting)
+    target.apply(Catalog().defaults("cursor"))
+    assert events == ["parse main", "check main", "parse pty host", "check pty host"]
