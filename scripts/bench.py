@@ -10,9 +10,14 @@
    - the generated 1.5 MB minified ES-module bundle (tests/bundlegen.py).
    Twice: cold (no engine cache: a first apply, every file parsed) and warm
    (a re-apply of the same bytes, e.g. after a revert: engine/resultcache.py).
-2. `patcher apply --go-src` vs the bare `go build -overlay` it runs (warm
+2. `patcher apply --go-ext` on a real golang.go build (0.54.0: a 1.9 MB
+   dist/goMain.js and its 0.65 MB legacy adapter, from ../shared/corpus),
+   cold and warm, against a peer that wraps the same listeners found by a
+   regular expression and a bracket count, writes both files and runs
+   `node --check` on each.
+3. `patcher apply --go-src` vs the bare `go build -overlay` it runs (warm
    build cache, same overlay).
-3. `patcher status` on a full install (GOROOT + editor, both applied) vs the
+4. `patcher status` on a full install (GOROOT + editor, both applied) vs the
    bare interpreter start (`python -c pass`).
 
 Each figure is the median of N runs of the real command (a new process, as a
@@ -66,6 +71,34 @@ for path in (main, pty):
 """
 
 
+# The goext peer: every `.stdout/.stderr/.stdio[N](?).on("data", <function>` wrapped up to the bracket that
+# closes the call (strings are not looked into), the decoder's code first, node --check on both files.
+GOEXT_PEER_SCRIPT = r"""
+import re, subprocess, sys
+main, adapter, payload = sys.argv[1:4]
+helper = open(payload, encoding="utf-8").read()
+listener = re.compile(r'\.(?:stdout|stderr|stdio\[\d+\])\??\.on\("data", (?=\(\w+\) =>|function)')
+for path in (main, adapter):
+    src = open(path, encoding="utf-8", newline="").read()
+    out, pos = [], 0
+    for m in listener.finditer(src):
+        i, depth = m.end(), 0
+        while depth or src[i] not in ")]}":
+            depth += src[i] in "([{"
+            depth -= src[i] in ")]}"
+            i += 1
+        out.append(src[pos:m.end()] + "__patcherUtf8Chunks(" + src[m.end():i] + ")")
+        pos = i
+    text = "".join(out) + src[pos:]
+    head = '"use strict";\n' if text.startswith('"use strict";') else ""
+    text = head + helper + "\n" + text[len(head):]
+    open(path, "w", encoding="utf-8", newline="").write(text)
+    open(path + ".cjs", "w", encoding="utf-8", newline="").write(text)
+    subprocess.run(["node", "--check", path + ".cjs"], check=True)
+"""
+GOEXT_BUILD = REPO.parent / "shared" / "corpus" / "vscode-go" / "golang.go-0.54.0"
+
+
 def timed(cmd, env=None, cwd=REPO) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -115,7 +148,7 @@ def bench_cursor(app: Path, main_rel: str, what: str, tmp: Path) -> None:
 def breakdown(app: Path, main_rel: str) -> None:
     """Where a cold apply's time goes, in-process (no interpreter start-up)."""
     from patcher.engine import syntax
-    from patcher.targets.editor import bundles
+    from patcher.targets import noderun
 
     parts = []
     syntax.parse("javascript", b"")  # the grammar's first load is not part of a parse
@@ -126,12 +159,48 @@ def breakdown(app: Path, main_rel: str) -> None:
         parts.append(f"tree-sitter parse of {Path(rel).name} {time.perf_counter() - t0:.3f}s")
     data = (app / main_rel).read_bytes()
     t0 = time.perf_counter()
-    bundles.node_check([(data, "module", "main")])
+    noderun.node_check([(data, "module", "main")])
     parts.append(f"node --check of {Path(main_rel).name} {time.perf_counter() - t0:.3f}s")
     t0 = time.perf_counter()
     subprocess.run(PATCHER + ["--version"], check=True, stdout=subprocess.DEVNULL, cwd=REPO)
     parts.append(f"interpreter + CLI imports {time.perf_counter() - t0:.3f}s")
     print("  of which: " + ", ".join(parts))
+
+
+def bench_goext(tmp: Path) -> None:
+    if not GOEXT_BUILD.is_dir():
+        print(f"goext apply: skipped (no {GOEXT_BUILD})")
+        return
+    ext = tmp / "ext" / GOEXT_BUILD.name
+    shutil.copytree(GOEXT_BUILD, ext)
+    for p in [ext, *ext.rglob("*")]:
+        p.chmod(p.stat().st_mode | 0o200)
+    pristine = {p: p.read_bytes() for p in ext.rglob("*") if p.is_file()}
+    state = tmp / "state-goext"
+    payload = REPO / "patches/goext/utf8-stream-decode/1/payload/utf8chunks.js"
+    cold, warm, peer = [], [], []
+
+    def apply_revert(clear_cache: bool) -> float:
+        if clear_cache:
+            shutil.rmtree(state / "cache", ignore_errors=True)
+        took = timed(PATCHER + ["apply", "--go-ext", str(ext), "--state-dir", str(state)])
+        subprocess.run(PATCHER + ["revert", "--go-ext", str(ext), "--state-dir", str(state)], check=True, cwd=REPO,
+                       stdout=subprocess.DEVNULL)
+        return took
+
+    for _ in range(RUNS):
+        cold.append(apply_revert(clear_cache=True))
+        warm.append(apply_revert(clear_cache=False))
+        peer.append(timed([sys.executable, "-c", GOEXT_PEER_SCRIPT, str(ext / "dist/goMain.js"),
+                           str(ext / "dist/debugAdapter.js"), str(payload)]))
+        for p, data in pristine.items():
+            p.write_bytes(data)
+        for extra in (q for q in ext.rglob("*") if q.is_file() and q not in pristine):
+            extra.unlink()
+    size = (ext / "dist/goMain.js").stat().st_size / 1e6
+    print(f"goext apply, real golang.go 0.54.0 ({size:.2f} MB dist/goMain.js + legacy adapter): peer (regex + node "
+          f"--check) {median(peer)}; patcher cold {median(cold)} = {ratio(cold, peer)}, warm (re-apply) "
+          f"{median(warm)} = {ratio(warm, peer)}")
 
 
 def bench_go(tmp: Path, app: Path | None) -> None:
@@ -180,6 +249,7 @@ def main() -> int:
             print(f"cursor apply, real build: skipped ({exc})")
         generated = bundlegen.make_app(tmp / "cursor", shape="esm", winpty=True, esm_bytes=1_500_000)
         bench_cursor(generated, "out/main.js", "generated", tmp)
+        bench_goext(tmp)
         bench_go(tmp, generated)
     return 0
 

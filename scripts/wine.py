@@ -4,7 +4,8 @@
     python scripts/wine.py check                 # can Wine run go.exe here? (prints why not)
     python scripts/wine.py run GO.EXE ARG...      # go.exe ARG... under Wine, in this directory
 
-Needs Debian's wine64 (Wine 8) and gcc-mingw-w64-x86-64.  Wine 8 has no
+Needs Debian's wine64 (Wine 8; its wineserver comes with libwine) and
+gcc-mingw-w64-x86-64, not the `wine` wrapper package.  Wine 8 has no
 bcryptprimitives.dll, where Go (>= 1.21) gets its random bytes (ProcessPrng);
 scripts/wine/bcryptprimitives.c is a stub forwarding to advapi32's
 RtlGenRandom, built here with mingw and put into the prefix's system32 (Go
@@ -30,19 +31,47 @@ def prefix_dir() -> Path:
     return Path(os.environ.get("PATCHER_WINE_PREFIX") or REPO / ".cache" / "wine" / "prefix")
 
 
-def wine_binary() -> str | None:
-    for candidate in ("/usr/lib/wine/wine64", shutil.which("wine64"), shutil.which("wine")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
+# Debian's wine64 (and libwine, which it depends on) install into /usr/lib/wine; only the
+# `wine` package, a Recommends that `--no-install-recommends` leaves out, adds wine and
+# wineserver to /usr/bin.
+WINE_DIR = Path("/usr/lib/wine")
+
+
+def _first_executable(*candidates) -> str | None:
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return str(candidate)
     return None
+
+
+def wine_binary() -> str | None:
+    return _first_executable(WINE_DIR / "wine64", shutil.which("wine64"), shutil.which("wine"))
+
+
+def _wine_dirs(wine: str) -> list[Path]:
+    """Where the wineserver of `wine` is: its folder, and the real one when it is a link (/usr/bin/wine64)."""
+    return list(dict.fromkeys([Path(wine).parent, Path(os.path.realpath(wine)).parent]))
+
+
+def wineserver_binary() -> str | None:
+    """The wineserver of the Wine that wine_binary() is: beside it, else on PATH."""
+    wine = wine_binary()
+    beside = [d / "wineserver" for d in _wine_dirs(wine)] if wine else []
+    return _first_executable(*beside, shutil.which("wineserver"))
 
 
 def missing() -> str | None:
     """Why Wine cannot run go.exe here, or None."""
-    if not wine_binary():
-        return "wine64 is not installed (Debian package wine64)"
+    wine = wine_binary()
+    if not wine:
+        return (f"wine64 is not installed: not at {WINE_DIR / 'wine64'}, and neither wine64 nor wine is on PATH "
+                "(Debian package wine64)")
+    if not wineserver_binary():
+        where = " nor ".join(str(d) for d in _wine_dirs(wine))
+        return (f"wineserver is not installed: not in {where} (beside {wine}) and not on PATH "
+                "(Debian package libwine, which wine64 depends on)")
     if not shutil.which(MINGW_GCC):
-        return f"{MINGW_GCC} is not installed (Debian package gcc-mingw-w64-x86-64)"
+        return f"{MINGW_GCC} is not installed: not on PATH (Debian package gcc-mingw-w64-x86-64)"
     return None
 
 
@@ -68,7 +97,7 @@ def ensure_prefix() -> Path:
         # wineboot creates the prefix (registry, system32) and waits for it.
         subprocess.run([wine_binary(), "wineboot", "--init"], env=base_env(), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
-        subprocess.run(["wineserver", "--wait"], env=base_env(), check=False, timeout=600)
+        subprocess.run([wineserver_binary(), "--wait"], env=base_env(), check=False, timeout=600)
     dll = system32 / "bcryptprimitives.dll"
     stamp = prefix / "bcryptprimitives.source"
     source = STUB_SOURCE.read_bytes()
@@ -100,7 +129,7 @@ def run(go_exe: Path, *args: str, cwd: Path | None = None, env: dict | None = No
 def main(argv: list[str]) -> int:
     if argv[:1] == ["check"]:
         reason = missing()
-        print(reason or f"ok: {wine_binary()}, prefix {prefix_dir()}")
+        print(reason or f"ok: {wine_binary()} (wineserver {wineserver_binary()}), prefix {prefix_dir()}")
         return 1 if reason else 0
     if argv[:1] == ["run"] and len(argv) >= 2:
         proc = run(Path(argv[1]), *argv[2:])

@@ -25,6 +25,27 @@ GO_VERSION = os.environ.get("PATCHER_TEST_GO", gobin.DEFAULT_VERSION)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOMOD = FIXTURES / "gomod"
 ODD_DIR = "Go 工具链 root"
+# Real builds of the Go extension (golang.go), beside the checkout (read-only: copy before patching).
+GOEXT_CORPUS = Path(os.environ.get("PATCHER_GOEXT_CORPUS") or REPO.parent / "shared" / "corpus" / "vscode-go")
+GOEXT_BUILDS = sorted((p for p in GOEXT_CORPUS.glob("golang.go-*") if (p / "package.json").is_file()),
+                      key=lambda p: [int(n) for n in p.name.split("-")[1].split(".") if n.isdigit()]) if GOEXT_CORPUS.is_dir() else []
+
+
+def goext_builds():
+    """pytest params: every real golang.go build of the corpus (a skip naming the folder when there is none)."""
+    if not GOEXT_BUILDS:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no golang.go builds in {GOEXT_CORPUS}"))]
+    return [pytest.param(p, id=p.name) for p in GOEXT_BUILDS]
+
+
+def copy_goext(build: Path, extensions: Path, name: str | None = None) -> Path:
+    """A writable copy of a corpus build, as an installed extension folder in `extensions`."""
+    import shutil
+    dest = extensions / (name or build.name)
+    shutil.copytree(build, dest)
+    for p in [dest, *dest.rglob("*")]:
+        p.chmod(p.stat().st_mode | 0o200)
+    return dest
 
 
 def go_env(**extra) -> dict:

@@ -62,7 +62,7 @@ def content_hash(directory: Path) -> str:
 
 
 def check_queries(manifest: Manifest, directory: Path) -> None:
-    from patcher.engine import syntax  # tree-sitter, only once there are queries to compile
+    from patcher.engine import predicates, syntax  # tree-sitter, only once there are queries to compile
 
     anchored = [(f"edits[{i}]", e.file, e.steps) for i, e in enumerate(manifest.edits)]
     anchored += [(f"probes.{p.name}", p.file, p.steps) for p in manifest.probes.values()]
@@ -71,6 +71,10 @@ def check_queries(manifest: Manifest, directory: Path) -> None:
         for j, step in enumerate(steps):
             if step.query is None:
                 continue
+            unknown = predicates.unknown(step.query)
+            if unknown:
+                raise CatalogError(f"{directory / 'manifest.toml'}: {where}.anchor[{j}]: unknown query predicate #{unknown[0]} "
+                                   f"(the engine's own: {', '.join('#' + n for n in predicates.PREDICATES)})")
             try:
                 syntax.query(lang, step.query)
             except Exception as exc:  # tree_sitter.QueryError and friends

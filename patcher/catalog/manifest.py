@@ -20,9 +20,9 @@ from patcher.errors import CatalogError
 
 EDIT_ACTIONS = ("insert-before", "insert-after", "replace")
 LAYOUTS = ("lines", "inline")
-EXPECTS = ("one", "one-or-more")
+EXPECTS = ("one", "one-or-more", "any")  # how many places an anchor must match ("any": zero too)
 LANGUAGES = ("go", "javascript")
-TARGET_KINDS = ("go", "cursor", "settings", "pwsh")
+TARGET_KINDS = ("go", "cursor", "goext", "settings", "pwsh")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 ROLE_RE = re.compile(r"^@[a-z][a-z0-9-]*$")
 RELEASE_RE = re.compile(r"^\d+\.\d+$")
@@ -101,6 +101,9 @@ class Manifest:
     members: tuple[Member, ...] = ()  # settings patches
     block: str | None = None  # pwsh patches: the lines to add to the profile
     anchors: dict = field(default_factory=dict)  # name -> tuple[AnchorStep, ...]
+    # Files whose role may be absent from a target (not applicable there): the
+    # patch then applies without their edits, instead of not at all.
+    optional: frozenset = frozenset()
 
     @property
     def ref(self) -> str:

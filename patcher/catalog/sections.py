@@ -119,10 +119,16 @@ def releases(r: Reader, m: dict, patch_dir: Path) -> None:
 
 
 def files(r: Reader, m: dict, patch_dir: Path) -> None:
-    m["languages"] = {}
+    m["languages"], optional = {}, set()
     for fr in _tables(r, "files", required=True):
         v = fr.read(FILE)
-        m["languages"][_safe_relpath(fr, "path", v["path"], allow_role=True)] = v["language"]
+        path = _safe_relpath(fr, "path", v["path"], allow_role=True)
+        m["languages"][path] = v["language"]
+        if v.get("optional"):
+            if not ROLE_RE.match(path):
+                fr.fail("optional", "only a file role (@name) can be optional: a path is either there or missing")
+            optional.add(path)
+    m["optional"] = frozenset(optional)
 
 
 def _listed(r: Reader, m: dict, file: str) -> str:
@@ -216,6 +222,7 @@ EDITED = [(files, ("files",)), (anchors, ("anchors",)), (probes, ("probes", "app
 SECTIONS = {
     "go": [(releases, ("releases",))] + EDITED,
     "cursor": EDITED,
+    "goext": EDITED,
     "settings": [(members, ("members",))],
     "pwsh": [(block, ("block_file",))],
 }
@@ -243,4 +250,5 @@ def parse(r: Reader, patch_dir: Path, expected_id: str, expected_version: int) -
                     default=v.get("default", True), languages=m["languages"], edits=m.get("edits", ()),
                     adds=m.get("adds", ()), switches=v.get("switches", {}), description=v.get("description", ""),
                     probes=m["probes"], applies_if=m.get("applies_if", ()), params=m["params"],
-                    members=m.get("members", ()), block=m.get("block"), anchors=m["anchors"])
+                    members=m.get("members", ()), block=m.get("block"), anchors=m["anchors"],
+                    optional=m.get("optional", frozenset()))

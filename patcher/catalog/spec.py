@@ -90,7 +90,8 @@ COMMON = Table({
     "params": Key(dict, doc="parameters (@@name@@ in code): a string, or a table of strings", schema=_PARAMS),
 })
 FILE = Table({"path": Key(str, True, "relative to the target root, or a file role like @main"),
-              "language": Key(str, True, choices=LANGUAGES, what="language")})
+              "language": Key(str, True, choices=LANGUAGES, what="language"),
+              "optional": Key(bool, doc="a role the target may not have: the patch then applies without this file's edits")})
 PROBE = Table({"file": Key(str, True, "a file listed under [[files]]"), "anchor": Key((list, str), True, schema=_ANCHOR),
                "absent": Key(str, doc="the 'not applicable' reason when the anchor matches nothing")})
 EDIT = Table({
@@ -98,7 +99,8 @@ EDIT = Table({
     "anchor": Key((list, str), True, "steps, or the name of an [anchors] entry", schema=_ANCHOR),
     "action": Key(str, True, choices=EDIT_ACTIONS, what="edit kind"),
     "code": Key(str, doc="the code (exactly one of code / code_file)"), "code_file": Key(str, doc="a payload file with the code"),
-    "expect": Key(str, choices=EXPECTS), "layout": Key(str, choices=LAYOUTS),
+    "expect": Key(str, choices=EXPECTS, doc="one (default), one-or-more, or any (zero places too: edits made where found)"),
+    "layout": Key(str, choices=LAYOUTS),
     "when": Key(str, doc="a probe name, or !name"), "params": Key(dict, schema=_PARAMS)})
 ADD = Table({"path": Key(str, True, "the new file, relative to the target root"), "payload": Key(str, True, "its payload file"),
              "language": Key(str, choices=LANGUAGES, what="language")})

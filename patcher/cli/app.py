@@ -36,6 +36,9 @@ go_src_option = click.option("--go-src", "go_src", type=click.Path(), metavar="D
                              help="The GOROOT to patch (has VERSION, src/cmd/go, bin/go), or auto (the GOROOT of the go first on PATH).")
 cursor_option = click.option("--cursor", "cursor", metavar="DIR|auto",
                              help="The editor's resources/app, its install folder, or auto (default install locations).")
+go_ext_option = click.option("--go-ext", "go_ext", metavar="DIR|auto",
+                             help="An installed Go extension (golang.go) folder, or auto (the one each Cursor / VS Code "
+                                  "extensions folder loads, local and remote).")
 lock_wait_option = click.option("--wait", "lock_wait", type=float, default=30.0, show_default=True,
                                 help="Seconds to wait for another patcher run on the same target.")
 
@@ -44,18 +47,24 @@ settings_option = click.option("--settings", "settings", metavar="FILE|auto",
                                help="The editor's user settings.json, or auto (Cursor's, per OS).")
 ps_profile_option = click.option("--ps-profile", "ps_profile", metavar="FILE|auto",
                                  help="A PowerShell profile, or auto ($PROFILE of PowerShell 7).")
-MISSING_TARGET = "missing --go-src, --cursor, --settings or --ps-profile: say what to work on"
+MISSING_TARGET = "missing --go-src, --cursor, --go-ext, --settings or --ps-profile: say what to work on"
 
 
-def _given(go_src=None, cursor=None, settings=None, ps_profile=None) -> dict[str, str]:
+def _given(go_src=None, cursor=None, go_ext=None, settings=None, ps_profile=None) -> dict[str, str]:
     """The targets named on the command line, by kind, in a fixed order."""
-    return {kind: arg for kind, arg in (("go", go_src), ("cursor", cursor), ("settings", settings), ("pwsh", ps_profile)) if arg}
+    return {kind: arg for kind, arg in (("go", go_src), ("cursor", cursor), ("goext", go_ext), ("settings", settings),
+                                        ("pwsh", ps_profile)) if arg}
 
 
-def _targets(given: dict[str, str], state_dir, lock_wait=0.0, progress=None, strict=False) -> list:
+def _targets(given: dict[str, str], state_dir, lock_wait=0.0, progress=None, strict=False) -> list[tuple[str, object]]:
+    """(kind, target) for every target given; `--go-ext auto` may name several."""
     state = resolve_state_dir(state_dir)
     extra = {"go": {"progress": progress, "strict": strict}}
-    return [target_class(kind)(arg, state, say=_say, lock_wait=lock_wait, **extra.get(kind, {})) for kind, arg in given.items()]
+    out = []
+    for kind, arg in given.items():
+        cls = target_class(kind)
+        out += [(kind, cls(one, state, say=_say, lock_wait=lock_wait, **extra.get(kind, {}))) for one in cls.expand(arg, _say)]
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,6 +77,7 @@ def cli():
 @cli.command()
 @go_src_option
 @cursor_option
+@go_ext_option
 @settings_option
 @ps_profile_option
 @click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
@@ -80,9 +90,10 @@ def cli():
 @click.option("--lock-file", type=click.Path(dir_okay=False), help=f"Pin file to use (default: {PINS_FILE} here or in the nearest parent).")
 @state_dir_option
 @lock_wait_option
-def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, force, strict, lock_file, state_dir, lock_wait):
+def apply(go_src, cursor, go_ext, settings, ps_profile, env_items, patch_refs, dry_run, force, strict, lock_file, state_dir,
+          lock_wait):
     """Apply patches to every target given, as one transaction."""
-    given = _given(go_src, cursor, settings, ps_profile)
+    given = _given(go_src, cursor, go_ext, settings, ps_profile)
     if not given:
         if env_items:
             raise UsageError("--env needs --cursor or --settings (the variables are set by the editor hook or settings)")
@@ -103,7 +114,7 @@ def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, 
         for patch in patches_of_kind:
             check_queries(patch.manifest, patch.directory)
             _ = patch.content_sha256  # hashed now, right after its manifest was read (the journal records it)
-    chosen = [(t, *selected[kind]) for kind, t in zip(given, _targets(given, state_dir, lock_wait, progress, strict))]
+    chosen = [(t, *selected[kind]) for kind, t in _targets(given, state_dir, lock_wait, progress, strict)]
     if dry_run:
         for target, patches, source in chosen:
             click.echo(target.dry_run(patches, force, env), nl=False)
@@ -126,36 +137,38 @@ def apply(go_src, cursor, settings, ps_profile, env_items, patch_refs, dry_run, 
 @cli.command()
 @go_src_option
 @cursor_option
+@go_ext_option
 @settings_option
 @ps_profile_option
 @click.option("--force", is_flag=True, help="Forget patcher's record of files changed since apply (an update, an edit) and leave them as they are; restore the rest.")
 @state_dir_option
 @lock_wait_option
-def revert(go_src, cursor, settings, ps_profile, force, state_dir, lock_wait):
+def revert(go_src, cursor, go_ext, settings, ps_profile, force, state_dir, lock_wait):
     """Undo everything apply did, byte for byte."""
-    given = _given(go_src, cursor, settings, ps_profile)
+    given = _given(go_src, cursor, go_ext, settings, ps_profile)
     if not given:
         raise UsageError(MISSING_TARGET)
-    for target in _targets(given, state_dir, lock_wait):
+    for _, target in _targets(given, state_dir, lock_wait):
         click.echo(target.revert(force))
 
 
 @cli.command()
 @go_src_option
 @cursor_option
+@go_ext_option
 @settings_option
 @ps_profile_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
 @state_dir_option
-def status(go_src, cursor, settings, ps_profile, as_json, state_dir):
+def status(go_src, cursor, go_ext, settings, ps_profile, as_json, state_dir):
     """Per patch: applied / not applied / drifted / broken / not applicable."""
-    given = _given(go_src, cursor, settings, ps_profile)
+    given = _given(go_src, cursor, go_ext, settings, ps_profile)
     if not given:
         raise UsageError(MISSING_TARGET)
     from patcher.catalog.catalog import Catalog
 
     catalog = Catalog(compile_queries=False)
-    reports = [t.status(catalog) for t in _targets(given, state_dir)]
+    reports = [t.status(catalog) for _, t in _targets(given, state_dir)]
     if as_json:
         doc = reports[0] if len(reports) == 1 else {"schema": 1, "targets": reports}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -185,7 +198,7 @@ def rebuild(go_src, state_dir, lock_wait):
         raise UsageError("missing --go-src: give the GOROOT whose patched go command to rebuild")
     progress = progress_printer()
     try:
-        (target,) = _targets({"go": go_src}, state_dir, lock_wait, progress)
+        ((_, target),) = _targets({"go": go_src}, state_dir, lock_wait, progress)
         from patcher.catalog.catalog import Catalog
 
         message = target.rebuild(Catalog(compile_queries=False))  # (rebuild's plan compiles what it uses)
@@ -197,19 +210,22 @@ def rebuild(go_src, state_dir, lock_wait):
 @cli.command()
 @go_src_option
 @cursor_option
+@go_ext_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
 @state_dir_option
-def doctor(go_src, cursor, as_json, state_dir):
+def doctor(go_src, cursor, go_ext, as_json, state_dir):
     """Check for every known trap between the patches and UTF-8 output, with its fix.
 
-    Without --go-src, the GOROOT of the go on PATH is checked.  Exit status 1
-    when a problem was found.
+    Without --go-src, the GOROOT of the go on PATH is checked; without
+    --go-ext, every Go extension `--go-ext auto` finds.  Exit status 1 when a
+    problem was found.
     """
     from patcher import doctor as checks
     from patcher.catalog.catalog import Catalog
 
     state = resolve_state_dir(state_dir)
-    findings = checks.diagnose(go_src, cursor, state, Catalog(compile_queries=False), dict(os.environ), Path.cwd(), say=_say)
+    findings = checks.diagnose(go_src, cursor, state, Catalog(compile_queries=False), dict(os.environ), Path.cwd(), say=_say,
+                               go_ext=go_ext)
     ok, problems = checks.findings_summary(findings)
     if as_json:
         click.echo(json.dumps({"schema": 1, "ok": problems == 0, "findings": [f.to_json() for f in findings]},

@@ -18,6 +18,9 @@ def list_(as_json):
     from patcher.catalog.catalog import Catalog
     from patcher.targets.editor.roles import ROLES as CURSOR_ROLES
     from patcher.targets.go.goroot import describe_lines
+    from patcher.targets.goext.roles import ROLES as GOEXT_ROLES
+
+    roles = {"cursor": CURSOR_ROLES, "goext": GOEXT_ROLES}
 
     rows = []
     for p in Catalog(compile_queries=False).all():
@@ -35,7 +38,7 @@ def list_(as_json):
                    + (f" (withdrawn: {r['withdrawn']})" if r["withdrawn"] else ""))
         click.echo(f"    {r['summary']}")
         for f in r["files"]:
-            click.echo(f"    edits {CURSOR_ROLES.get(f, f)}")
+            click.echo(f"    edits {roles.get(r['target'], {}).get(f, f)}")
         for f in r["adds"]:
             click.echo(f"    adds  {f}")
         for name, what in r["switches"].items():

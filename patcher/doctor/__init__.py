@@ -116,11 +116,19 @@ def check_go_env_goroot(root: Path, path_go: "GoSettings | GoQueryFailed", env: 
                    f"put {q(root / 'bin')} first on PATH, or patch that one: patcher apply --go-src {q(out)}")
 
 
+# The id prefix of each kind's patch findings (go-patches, editor-patches, goext-patches).
+FINDING_PREFIX = {"go": "go", "cursor": "editor", "goext": "goext"}
+# What it means, per kind, when status says "drifted".
+_DRIFTED = {"go": "the toolchain changed since apply (updated or reinstalled)",
+            "cursor": "the editor updated and dropped the patches",
+            "goext": "the Go extension's files changed since apply (updated in place or edited)"}
+
+
 def check_patch_states(report: dict, target_flag: str, writable: bool = True) -> list[Finding]:
     """One finding per patch, worded from the status report (see `patcher
     status --json`), never suggesting a command that would refuse."""
     out = []
-    name = "go" if report["target"] == "go" else "editor"
+    name = FINDING_PREFIX.get(report["target"], report["target"])
     root = q(report["root"])
     apply = f"patcher apply {target_flag} {root}"
     if not writable:
@@ -146,12 +154,14 @@ def check_patch_states(report: dict, target_flag: str, writable: bool = True) ->
             else:  # e.g. winpty mode on a build without winpty: nothing to do
                 out.append(Finding(f"{name}-patches", True, f"{ref}: not applicable", reason))
         elif state == "drifted":
-            what = ("the editor updated and dropped the patches" if name == "editor"
-                    else "the toolchain changed since apply (updated or reinstalled)")
-            out.append(Finding(f"{name}-patches", False, f"{ref}: drifted — {what}", reason, apply))
+            out.append(Finding(f"{name}-patches", False, f"{ref}: drifted — {_DRIFTED[report['target']]}", reason, apply))
         elif state == "broken":
             fix = (f"patcher rebuild {target_flag} {root}" if name == "go" and "rebuild" in reason else apply)
             out.append(Finding(f"{name}-patches", False, f"{ref}: broken", reason, fix))
+        elif report["target"] == "goext":  # the installed extension, named: an update is a new, unpatched folder
+            out.append(Finding(f"{name}-patches", False, f"{ref}: not applied to {report['release']} ({report['root']})",
+                               reason or "its test output and debug console still decode each chunk on its own (U+FFFD "
+                                         "where a character is cut)", apply + "; then reload the editor window"))
         else:
             out.append(Finding(f"{name}-patches", False, f"{ref}: not applied", reason, apply))
     return out
@@ -193,11 +203,28 @@ def findings_summary(findings: list[Finding]) -> tuple[int, int]:
 
 
 
+def check_go_extensions(go_ext: str | None, state_dir: Path, catalog, say=lambda s: None) -> list[Finding]:
+    """The Go extension(s): the folder given, else every one `--go-ext auto`
+    finds (none installed: nothing to check)."""
+    from patcher.targets.goext import locate
+    from patcher.targets.goext.target import GoExtTarget
+
+    folders = locate.expand(go_ext, say) if go_ext else [str(i.folder) for i in locate.find_all(say)]
+    findings = []
+    for folder in folders:
+        target = GoExtTarget(folder, state_dir, say=say)
+        writable = check_writable(target.root)
+        findings += check_patch_states(target.status(catalog), "--go-ext", writable.ok)
+        findings.append(writable)
+    return findings
+
+
 def diagnose(go_src, cursor, state_dir: Path, catalog, env: dict, cwd: Path, say=lambda s: None,
-             timeout: float = GO_QUERY_TIMEOUT) -> list[Finding]:
+             timeout: float = GO_QUERY_TIMEOUT, go_ext: str | None = None) -> list[Finding]:
     """Every check that applies to the targets given (without --go-src, the
-    GOROOT of the go on PATH), the console code page last.  The go commands
-    are asked with the user's environment in the user's directory."""
+    GOROOT of the go on PATH; without --go-ext, the installed Go extensions),
+    the console code page last.  The go commands are asked with the user's
+    environment in the user's directory."""
     from patcher.targets.editor.target import CursorTarget
     from patcher.targets.go.target import GoTarget
 
@@ -243,5 +270,6 @@ def diagnose(go_src, cursor, state_dir: Path, catalog, env: dict, cwd: Path, say
         writable = check_writable(target.app / "out")
         findings += check_patch_states(target.status(catalog), "--cursor", writable.ok)
         findings.append(writable)
+    findings += check_go_extensions(go_ext, state_dir, catalog, say)
     findings.append(check_codepage(console_output_codepage()))
     return findings

@@ -87,6 +87,7 @@ class _Parsed:
             fr.tree, _ = parse_checked(fr.language, fr.patched, label)
         self.tree, self.masked = fr.tree, _mask_bom(fr.patched)
         self.newline = newline_of(fr.patched)
+        self.memo: dict = {}  # anchor query results on this tree (see anchors.find)
         self.floor = len(UTF8_BOM) if fr.patched.startswith(UTF8_BOM) else 0
 
 
@@ -177,13 +178,19 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
             if name not in probed:
                 p = m.probes[name]
                 _, pf = current(p.file)
-                probed[name] = bool(find(p.steps, m.languages[p.file], pf.masked, pf.tree, pf.newline))
+                probed[name] = bool(find(p.steps, m.languages[p.file], pf.masked, pf.tree, pf.newline, pf.memo))
             return probed[name]
 
+        absent: set[str] = set()  # optional roles this target does not have
         try:
             missing = next((m.probes[n] for n in m.applies_if if not probe(n)), None)
             for file in m.languages:
-                resolve_path(file)
+                try:
+                    resolve_path(file)
+                except NotApplicable:
+                    if file not in m.optional:
+                        raise
+                    absent.add(file)
         except NotApplicable as exc:
             result.skipped[m.ref] = str(exc)
             continue
@@ -193,13 +200,15 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
         values = render_params(m.params, params or {})
         edited: list[FileResult] = []
         for file, lang in m.languages.items():
+            if file in absent:
+                continue
             fr, pf = current(file)
             planned = []
             for edit in (e for e in m.edits if e.file == file):
                 if edit.when and probe(edit.when.lstrip("!")) == edit.when.startswith("!"):
                     continue
                 edit_values = dict(values, **render_params(edit.params, {}))
-                for span in resolve(edit, lang, pf.masked, pf.tree, pf.newline, label(fr.path)):
+                for span in resolve(edit, lang, pf.masked, pf.tree, pf.newline, label(fr.path), pf.memo):
                     if span.start < pf.floor:  # never before a BOM
                         span = type(span)(pf.floor, max(span.end, pf.floor))
                     planned.append(PlannedEdit(span, edit.action, edit.code, edit.layout, edit.name, edit_values))

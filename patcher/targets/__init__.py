@@ -7,6 +7,7 @@ each pulls in what its own work needs (a parser, a build driver).
 import importlib
 
 _CLASSES = {"go": "patcher.targets.go.target:GoTarget", "cursor": "patcher.targets.editor.target:CursorTarget",
+            "goext": "patcher.targets.goext.target:GoExtTarget",
             "settings": "patcher.targets.settings:SettingsTarget", "pwsh": "patcher.targets.pwsh:PwshTarget"}
 KINDS = tuple(_CLASSES)
 

@@ -33,6 +33,12 @@ class TargetBase:
         self.lock_wait = lock_wait
 
     # -- for subclasses ---------------------------------------------------
+    @staticmethod
+    def expand(arg: str, say: Say) -> list[str]:
+        """The targets a command-line argument names: itself (a kind whose `auto`
+        can find several installs says which, and gives each)."""
+        return [arg]
+
     def prepare(self, patches: list[Patch], force: bool, env: dict | None) -> Prepared:
         """Everything up to the writes (runner.Target protocol); the lock is held."""
         raise NotImplementedError

@@ -63,8 +63,14 @@ class InPlaceTarget(TargetBase):
         """The files to look for MARKS in when there is no journal."""
         return []
 
+    def as_utf8(self, data: bytes | None) -> bytes | None:
+        """A file's bytes as UTF-8 text, for what patcher shows and looks for in it
+        (a diff, its marks); the same bytes for a target that only has UTF-8 files."""
+        return data
+
     def has_mark(self, data: bytes | None) -> bool:
-        return data is not None and any(mark in data for mark in self.MARKS)
+        text = self.as_utf8(data)
+        return text is not None and any(mark in text for mark in self.MARKS)
 
     def marked(self) -> tuple[str, bytes] | None:
         for rel in self.marked_files():
@@ -73,7 +79,7 @@ class InPlaceTarget(TargetBase):
             except Refused:
                 continue
             if self.has_mark(data):
-                return self.label(rel), data
+                return self.label(rel), self.as_utf8(data)
         return None
 
     # -- files ------------------------------------------------------------
@@ -140,7 +146,8 @@ class InPlaceTarget(TargetBase):
         plan = self.make_plan(patches, env, prev, BackupStore(tdir / "backups"))
         for ref, why in plan.skipped.items():
             self.say(f"{ref}: {why}")
-        return "".join(unified(rel, plan.current.get(rel), plan.desired[rel]) for rel in plan.changes())
+        return "".join(unified(rel, self.as_utf8(plan.current.get(rel)), self.as_utf8(plan.desired[rel]))
+                       for rel in plan.changes())
 
     # -- apply ------------------------------------------------------------
     def prepare(self, patches: list[Patch], force: bool, env: dict | None) -> Prepared:

@@ -167,3 +167,14 @@ def test_the_json_schema_is_generated_from_the_same_specs_and_fits_every_manifes
     for bad in (GOOD.replace('action = "insert-after"', 'action = "frobnicate"'), 'colour = "red"\n' + GOOD,
                 GOOD + '\n[[members]]\npath = ["a"]\nvalue = 1\n', GOOD.replace('summary = "s"\n', "")):
         assert list(validator.iter_errors(tomllib.loads(bad))), bad
+
+
+def test_an_unknown_query_predicate_is_refused_at_load(tmp_path):
+    """tree-sitter takes a predicate it does not know as true: a typo would widen the anchor."""
+    msg = refused(tmp_path, GOOD.replace('(#eq? @_n "f")', '(#eq? @_n "f") (#patcher-decode-chunk? @_n)'))
+    assert msg.startswith("MANIFEST: edits[0].anchor[0]: unknown query predicate #patcher-decode-chunk? (the engine's own: ")
+
+
+def test_only_a_file_role_can_be_optional(tmp_path):
+    msg = refused(tmp_path, GOOD.replace('language = "go"\n', 'language = "go"\noptional = true\n', 1))
+    assert msg == "MANIFEST: files[0].optional: only a file role (@name) can be optional: a path is either there or missing"

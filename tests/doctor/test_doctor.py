@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bundlegen
-from conftest import GO_VERSION, REPO, read_only, replace_file, run_patcher
+from conftest import GO_VERSION, ODD_DIR, REPO, copy_goext, goext_builds, read_only, replace_file, run_patcher
 from patcher import doctor
 from patcher.doctor import GoSettings, select_toolchain
 
@@ -276,7 +276,9 @@ def test_doctor_command_on_a_healthy_and_on_a_broken_setup(goroot, tmp_path):
     state = tmp_path / "state"
     app = bundlegen.make_app(tmp_path / "ed", shape="cjs", winpty=False)
     run_patcher("apply", "--go-src", goroot, "--cursor", app, "--state-dir", state, check=True, cwd=tmp_path)
-    env = {"PATH": os.pathsep.join([str(goroot / "bin"), "/usr/bin", "/bin"]), "GOTOOLCHAIN": "local"}
+    # (a home of its own: no Go extension installed there for doctor to find)
+    env = {"PATH": os.pathsep.join([str(goroot / "bin"), "/usr/bin", "/bin"]), "GOTOOLCHAIN": "local",
+           "HOME": str(tmp_path), "USERPROFILE": str(tmp_path), "GOCACHE": str(tmp_path / "gocache")}
     proc = run_patcher("doctor", "--go-src", goroot, "--cursor", app, "--state-dir", state, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
     assert proc.stdout.rstrip().endswith(", 0 problems")
@@ -289,3 +291,23 @@ def test_doctor_command_on_a_healthy_and_on_a_broken_setup(goroot, tmp_path):
     assert [f["id"] for f in bad] == ["editor-patches"]
     assert "the editor updated and dropped the patches" in bad[0]["title"]
     assert bad[0]["fix"] == f"patcher apply --cursor {app}"
+
+
+@pytest.mark.parametrize("build", goext_builds()[-1:])
+def test_an_installed_go_extension_that_is_not_patched(build, tmp_path):
+    """Without --go-ext doctor looks at the Go extension each editor loads; an
+    unpatched one is named, with the command that patches it."""
+    home = tmp_path / ODD_DIR
+    ext = copy_goext(build, home / ".cursor" / "extensions", f"{build.name}-universal")
+    state = tmp_path / "state"
+    env = {"HOME": str(home), "USERPROFILE": str(home), "PATH": "/nonexistent"}
+    proc = run_patcher("doctor", "--state-dir", state, "--json", env=env, cwd=tmp_path)
+    found = [f for f in json.loads(proc.stdout)["findings"] if f["id"] == "goext-patches"]
+    assert proc.returncode == 1 and [f["ok"] for f in found] == [False]
+    version = build.name.split("-", 1)[1]
+    assert found[0]["title"] == f"goext/utf8-stream-decode@1: not applied to golang.go {version} ({ext})"
+    assert found[0]["fix"] == f"patcher apply --go-ext {doctor.q(ext)}; then reload the editor window"
+    run_patcher("apply", "--go-ext", ext, "--state-dir", state, check=True, cwd=tmp_path)
+    proc = run_patcher("doctor", "--state-dir", state, "--json", env=env, cwd=tmp_path)
+    found = [f for f in json.loads(proc.stdout)["findings"] if f["id"] == "goext-patches"]
+    assert [(f["ok"], f["title"]) for f in found] == [(True, "goext/utf8-stream-decode@1: applied")]

@@ -96,7 +96,8 @@ def _editor_run(tmp_path, monkeypatch, events):
     """Both editor patches on a generated install, logging reads, probe runs and finished files."""
     import bundlegen
     from patcher.engine import apply as engine
-    from patcher.targets.editor.target import CursorTarget, _describe
+    from patcher.targets.editor.target import CursorTarget
+    from patcher.targets.jsbundle import _describe
 
     app = bundlegen.make_app(tmp_path / "c", shape="esm", winpty=True, esm_bytes=200_000)
     target = CursorTarget(str(app), tmp_path / "state")
@@ -156,3 +157,59 @@ def test_a_file_two_roles_of_one_patch_name_is_handed_on_once_with_its_final_byt
                         lambda f: "p.go", lambda p: p, on_final=lambda fr: finals.append(fr.patched))
     assert res.files["p.go"].patched == b"package p\n\nfunc f() {}\nfunc g() {}\nfunc h() {}\n"
     assert finals == [res.files["p.go"].patched]
+
+
+ROLES_MANIFEST = '''
+id = "demo/roles"
+version = 1
+target = "goext"
+summary = "s"
+
+[[files]]
+path = "@main"
+language = "javascript"
+
+[[files]]
+path = "@extra"
+language = "javascript"
+optional = true
+
+[[edits]]
+name = "every call of f"
+file = "@main"
+action = "replace"
+layout = "inline"
+expect = "any"
+code = "g(@@node@@)"
+anchor = ['((call_expression function: (identifier) @_f) @anchor (#eq? @_f "f"))']
+
+[[edits]]
+name = "start of the extra file"
+file = "@extra"
+action = "insert-after"
+anchor = [{ at = "prologue-end" }]
+code = "var extra = 1;"
+'''
+
+
+def test_an_optional_role_the_target_lacks_and_an_anchor_that_may_match_nowhere(tmp_path):
+    from patcher.errors import NotApplicable
+    d = tmp_path / "patches" / "demo" / "roles" / "1"
+    d.mkdir(parents=True)
+    (d / "manifest.toml").write_text(ROLES_MANIFEST)
+    (patch,) = Catalog(tmp_path / "patches").all()
+    files = {"main.js": b"f(1); h(f(2));\n", "extra.js": b"x();\n"}
+
+    def role(has_extra):
+        def resolve(name):
+            if name == "@extra" and not has_extra:
+                raise NotApplicable("no extra file here")
+            return {"@main": "main.js", "@extra": "extra.js"}[name]
+        return resolve
+
+    both = apply_patches([patch], files.__getitem__, role(True), str)
+    assert both.files["main.js"].patched == b"g(f(1)); h(g(f(2)));\n" and both.files["extra.js"].patched == b"var extra = 1;\nx();\n"
+    alone = apply_patches([patch], files.__getitem__, role(False), str)
+    assert not alone.skipped and set(alone.files) == {"main.js"} and alone.files["main.js"].patches == ["demo/roles@1"]
+    none = apply_patches([patch], {"main.js": b"h(2);\n"}.__getitem__, role(False), str)
+    assert none.files["main.js"].patched == b"h(2);\n" and not none.skipped

@@ -12,7 +12,8 @@ import pytest
 from patcher.catalog.catalog import Catalog
 from patcher.engine import resultcache, syntax
 from patcher.engine.apply import apply_patches
-from patcher.targets.editor.target import CursorTarget, _describe
+from patcher.targets.editor.target import CursorTarget
+from patcher.targets.jsbundle import _describe
 
 BUILD = "4.108.2"  # both editor patches apply: two files edited, one by each patch
 REFS = ["cursor/spawn-env-hook@1", "cursor/winpty-mode@2"]

@@ -55,3 +55,25 @@ def test_several_edits_apply_from_the_end():
     a = PlannedEdit(at(SRC, b"os.Stdout"), "replace", "wrap(@@node@@)", "inline", "a")
     b = PlannedEdit(at(SRC, b"return"), "insert-before", "done()", "lines", "b")
     assert apply_edits(SRC, [a, b], {}, "f.go")[0] == b"func f() {\n\tvar out = wrap(os.Stdout)\n\tdone()\n\treturn\n}\n"
+
+
+def test_the_same_change_asked_twice_is_made_once():
+    """A required anchor and a sweep over every such place may name the same node."""
+    a = PlannedEdit(at(SRC, b"os.Stdout"), "replace", "wrap(@@node@@)", "inline", "required")
+    b = PlannedEdit(at(SRC, b"os.Stdout"), "replace", "wrap(@@node@@)", "inline", "sweep")
+    assert apply_edits(SRC, [a, b], {}, "f.go")[0] == b"func f() {\n\tvar out = wrap(os.Stdout)\n\treturn\n}\n"
+    c = PlannedEdit(at(SRC, b"os.Stdout"), "replace", "other(@@node@@)", "inline", "other")
+    with pytest.raises(Refused, match="overlap"):
+        apply_edits(SRC, [a, c], {}, "f.go")
+
+
+@pytest.mark.parametrize("layout", ["inline", "lines"])
+def test_the_anchored_text_goes_back_with_its_own_bytes(layout):
+    """@@node@@ of several lines in a CRLF file: its line endings and indentation
+    are the file's already, only the patch's own code is converted."""
+    src = b"x = [\r\n  f((c) => {\r\n    g(c);\r\n  }),\r\n];\r\n"
+    node = b"(c) => {\r\n    g(c);\r\n  }"
+    e = PlannedEdit(at(src, node), "replace", "wrap(\n@@node@@)", layout, "e")
+    out = apply_edits(src, [e], {}, "f.js")[0]
+    indent = b"  " if layout == "lines" else b""
+    assert out == src.replace(node, b"wrap(\r\n" + indent + node + b")")

@@ -1,47 +1,24 @@
 """Facts about an editor's JavaScript bundles that are not about any patch:
-which file is the main bundle, which is the pty host, module kind, and
-validation with node itself: the editor's own runtime first (its executable
-with ELECTRON_RUN_AS_NODE=1 is a node of exactly the version the editor
-runs; most Windows users have no node on PATH), else node on PATH."""
+which file is the main bundle and which is the pty host.  (Module kind and
+validation with node are the same for every bundle target: targets/jsbundle.py
+and targets/noderun.py.)"""
 
-import json
-import mmap
-import os
-import shutil
-import subprocess
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from patcher.errors import NotApplicable, Refused
 from patcher.targets.editor.roles import PTY_HOST_DEFAULT
+from patcher.targets.jsbundle import package_file, read_package_json
 
 # A VS Code server build (code-server, remote servers) names no "main": its entry is this ES module.
 SERVER_MAIN = "out/server-main.js"
-_PROBE = "process.stdout.write('patcher-node '+process.versions.node)"
 
 
 def main_bundle(app: Path) -> str:
     """The file package.json's "main" names, relative to app ('/' separators)."""
-    pkg = app / "package.json"
-    try:
-        doc = json.loads(pkg.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise Refused(f"{pkg}: missing (not an editor's resources/app?)") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Refused(f"{pkg}: not valid JSON ({exc})") from None
-    main = doc.get("main") if isinstance(doc, dict) else None
-    if isinstance(doc, dict) and "main" not in doc and (app / SERVER_MAIN).is_file():
+    doc = read_package_json(app, "an editor's resources/app")
+    if "main" not in doc and (app / SERVER_MAIN).is_file():
         return SERVER_MAIN
-    if not isinstance(main, str) or not main:
-        raise Refused(f"{pkg}: has no \"main\" entry naming the main bundle")
-    rel = Path(os.path.normpath(main.replace("\\", "/"))).as_posix()
-    if rel.startswith("../") or Path(rel).is_absolute():
-        raise Refused(f"{pkg}: \"main\" points outside the app directory ({main})")
-    for candidate in (rel, rel + ".js"):
-        if (app / candidate).is_file():
-            return candidate
-    raise Refused(f"{app / rel}: the main bundle package.json names does not exist")
+    return package_file(app, doc.get("main"), '"main"', "the main bundle", "the app directory")
 
 
 def _has_pty_options(data: bytes) -> bool:
@@ -76,158 +53,3 @@ def pty_host(app: Path) -> str:
     if not found:
         raise NotApplicable(f"{app / 'out'}: no pty host bundle (no ptyHost*.js, no node-pty options) found")
     raise Refused(f"{app / 'out'}: several candidate pty host bundles ({', '.join(found[:4])}); cannot tell which one")
-
-
-def module_kind(tree) -> str:
-    """"module" if the parsed file has top-level import/export statements, else "commonjs"."""
-    kinds = {c.type for c in tree.root_node.children}
-    return "module" if kinds & {"import_statement", "export_statement"} else "commonjs"
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """A node to run `--check` with: argv[0], extra environment, and how to name it."""
-
-    exe: str
-    what: str
-    env: dict = field(default_factory=dict)
-
-
-# Electron's fuse wire (@electron/fuses): this sentinel, then a version byte,
-# a count byte, then one byte per fuse: "0" off, "1" on, "r" removed.  Fuse 0
-# is RunAsNode; with it off, ELECTRON_RUN_AS_NODE is ignored and running the
-# executable would start the editor itself.
-_FUSE_SENTINEL = b"dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX"
-
-
-def run_as_node_fuse(exe: Path) -> bool | None:
-    """RunAsNode of an Electron executable: True/False from its fuse wire,
-    None when it has none (Electron before fuses honours the variable)."""
-    try:
-        with open(exe, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            at = data.find(_FUSE_SENTINEL)
-            if at < 0:
-                return None
-            wire = data[at + len(_FUSE_SENTINEL):at + len(_FUSE_SENTINEL) + 3]
-    except (OSError, ValueError):  # unreadable, or empty (mmap of 0 bytes)
-        return None
-    return len(wire) == 3 and wire[1] >= 1 and wire[2:3] == b"1"
-
-
-def editor_runtime(exe: Path, timeout: float = 20.0) -> Runtime | None:
-    """The editor's executable as node (ELECTRON_RUN_AS_NODE=1), if it answers as one.
-    Never run when its RunAsNode fuse is off: that would start the editor."""
-    if run_as_node_fuse(exe) is False:
-        return None
-    env = dict(os.environ, ELECTRON_RUN_AS_NODE="1")
-    try:
-        proc = subprocess.run([str(exe), "-e", _PROBE], env=env, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    out = proc.stdout.decode("utf-8", "replace").strip()
-    if proc.returncode != 0 or not out.startswith("patcher-node "):
-        return None
-    return Runtime(str(exe), f"the editor's own runtime ({exe}, node {out.split()[-1]})", {"ELECTRON_RUN_AS_NODE": "1"})
-
-
-def find_runtime(editor_exes: list[Path] = ()) -> Runtime | None:
-    """In this order: the editor's own executable, node on PATH; None when there is neither."""
-    for exe in editor_exes:
-        runtime = editor_runtime(exe)
-        if runtime is not None:
-            return runtime
-    node = shutil.which("node")
-    return Runtime(node, f"node on PATH ({node})") if node else None
-
-
-def node_check(files: list[tuple[bytes, str, str]], originals: dict[str, bytes] | None = None,
-               runtime: Runtime | None | bool = True) -> bool:
-    """`node --check` every (bytes, module kind, label), in parallel, with
-    `runtime` (True: node on PATH; None: nothing to check with).
-
-    Returns False when nothing was checked; raises Refused with node's reason
-    for the first file that does not compile, saying whether node already
-    rejects the original (`originals`: label -> bytes).
-    """
-    checks = NodeChecks(find_runtime() if runtime is True else runtime)
-    try:
-        for data, kind, label in files:
-            checks.start(data, kind, label)
-    except BaseException:
-        checks.close()
-        raise
-    return checks.finish(originals)
-
-
-class NodeChecks:
-    """`node --check` runs started one by one (each in its own process, while
-    the caller goes on) and awaited together; without a runtime, nothing runs."""
-
-    def __init__(self, runtime: Runtime | None):
-        self.runtime = runtime
-        self._tmp: tempfile.TemporaryDirectory | None = None
-        self._running: list[tuple[str, str, subprocess.Popen]] = []
-
-    def start(self, data: bytes, kind: str, label: str) -> None:
-        if self.runtime is None:
-            return
-        if self._tmp is None:
-            # (a scanner holding a copy open on Windows must not turn cleanup into the error reported)
-            self._tmp = tempfile.TemporaryDirectory(prefix="patcher-check-", ignore_cleanup_errors=True)
-        path = Path(self._tmp.name) / f"bundle{len(self._running)}{'.mjs' if kind == 'module' else '.cjs'}"
-        path.write_bytes(data)
-        env = dict(os.environ, **self.runtime.env)
-        self._running.append((label, kind, subprocess.Popen([self.runtime.exe, "--check", str(path)],
-                                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                                            stdin=subprocess.DEVNULL, env=env)))
-
-    def _failures(self) -> list[tuple[str, str, str]]:
-        """(label, kind, node's reason) for each started file node does not accept."""
-        failures = []
-        for label, kind, proc in self._running:
-            _, err = proc.communicate()
-            if proc.returncode != 0:
-                text = err.decode("utf-8", "replace")
-                reason = next((ln.strip() for ln in text.splitlines() if "Error" in ln), text.strip()[-200:])
-                failures.append((label, kind, reason))
-        return failures
-
-    def close(self) -> None:
-        """Stop what still runs and remove the copies (after an error elsewhere)."""
-        for _, _, proc in self._running:
-            if proc.returncode is None:  # not awaited yet
-                proc.kill()
-                proc.communicate()
-        self._running = []
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def finish(self, originals: dict[str, bytes] | None = None) -> bool:
-        """Wait for every run: False when nothing was checked; Refused with node's
-        reason for the first file it rejects (saying whether it rejects the original already)."""
-        if self.runtime is None or not self._running:
-            self.close()
-            return False
-        failures = self._failures_then_close()
-        if not failures:
-            return True
-        label, kind, reason = failures[0]
-        original = (originals or {}).get(label)
-        if original is not None:
-            again = NodeChecks(self.runtime)
-            try:
-                again.start(original, kind, label)
-            except BaseException:
-                again.close()
-                raise
-            if again._failures_then_close():
-                raise Refused(f"{label}: node --check rejects the original file already ({reason}); not a valid bundle, nothing written")
-        raise Refused(f"{label}: node --check rejects the patched file ({reason}); nothing written")
-
-    def _failures_then_close(self) -> list[tuple[str, str, str]]:
-        try:
-            return self._failures()
-        finally:
-            self.close()

@@ -20,8 +20,10 @@ _INSIDE = ("resources/app", "Contents/Resources/app", "squashfs-root/resources/a
            "lib/vscode")  # the last: a code-server install (a VS Code server build)
 
 
-def default_locations(platform: str, env: dict, home: Path) -> list[Path]:
-    """Install roots of Cursor, per OS, in the order they are tried."""
+def default_locations(platform: str, env: dict, home: Path, product: str = "cursor") -> list[Path]:
+    """Install roots of Cursor (or, with product="vscode", of VS Code), per OS, in the order they are tried."""
+    if product == "vscode":
+        return _vscode_locations(platform, env, home)
     if platform == "win32":
         local = env.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
         out = [Path(local) / "Programs" / "cursor"]
@@ -34,6 +36,32 @@ def default_locations(platform: str, env: dict, home: Path) -> list[Path]:
     return [Path("/opt/Cursor"), Path("/opt/cursor"), Path("/usr/share/cursor"), Path("/usr/lib/cursor"),
             home / ".local" / "share" / "cursor", home / "Applications" / "squashfs-root",
             home / "squashfs-root"]
+
+
+def _vscode_locations(platform: str, env: dict, home: Path) -> list[Path]:
+    if platform == "win32":
+        local = env.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return [Path(local) / "Programs" / "Microsoft VS Code"] + [
+            Path(env[key]) / "Microsoft VS Code" for key in ("ProgramFiles", "ProgramW6432") if env.get(key)]
+    if platform == "darwin":
+        return [Path("/Applications/Visual Studio Code.app"), home / "Applications" / "Visual Studio Code.app"]
+    return [Path("/usr/share/code"), Path("/opt/visual-studio-code"), Path("/snap/code/current/usr/share/code")]
+
+
+def _search_roots(product: str) -> list[Path]:
+    extra = [Path(p) for p in os.environ.get(ENV_SEARCH, "").split(os.pathsep) if p] if product == "cursor" else []
+    return extra + default_locations(sys.platform, dict(os.environ), Path.home(), product)
+
+
+def installed_apps(product: str = "cursor") -> list[Path]:
+    """Every resources/app found at the default install locations (and, for
+    Cursor, the folders of $PATCHER_CURSOR_SEARCH first)."""
+    found = []
+    for root in _search_roots(product):
+        app = app_in(root)
+        if app is not None and app.absolute() not in found:
+            found.append(app.absolute())
+    return found
 
 
 def is_app_dir(path: Path) -> bool:
@@ -56,13 +84,10 @@ def find_app(arg: str) -> tuple[Path, str | None]:
     if not arg:
         raise UsageError("missing --cursor: give the editor's resources/app directory, its install folder, or auto")
     if arg == "auto":
-        extra = [Path(p) for p in os.environ.get(ENV_SEARCH, "").split(os.pathsep) if p]
-        tried = extra + default_locations(sys.platform, dict(os.environ), Path.home())
-        for root in tried:
-            app = app_in(root)
-            if app is not None:
-                return app.absolute(), f"note: --cursor auto: using {app}"
-        raise Refused("--cursor auto: no Cursor installation found in " + ", ".join(str(p) for p in tried)
+        found = installed_apps()
+        if found:
+            return found[0], f"note: --cursor auto: using {found[0]}"
+        raise Refused("--cursor auto: no Cursor installation found in " + ", ".join(str(p) for p in _search_roots("cursor"))
                       + "; give --cursor DIR (the folder with resources/app)")
     root = Path(arg).expanduser()
     if not root.is_dir():

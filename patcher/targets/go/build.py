@@ -152,8 +152,9 @@ def read_settings(go: Path, goroot: Path, reader: Path | None = None) -> BuildSe
     go reads the settings of a binary built for another platform."""
     reader = reader or go
     try:
-        out = subprocess.run([str(reader), "version", "-m", str(go)], capture_output=True, text=True,
-                             env=build_env(goroot, BuildSettings()), timeout=120)
+        # (UTF-8, as go writes on every system: text=True alone reads the ANSI code page on Windows)
+        out = subprocess.run([str(reader), "version", "-m", str(go)], capture_output=True, encoding="utf-8",
+                             errors="replace", env=build_env(goroot, BuildSettings()), timeout=120)
     except OSError as exc:
         raise BuildFailed(f"{reader}: cannot run it ({exc.strerror})") from None
     except subprocess.TimeoutExpired:
@@ -196,7 +197,8 @@ def _path_goroot() -> Path | None:
     env = {k: v for k, v in os.environ.items() if k.upper() not in ("GOROOT", "GOFLAGS", "GOTOOLCHAIN")}
     env["GOTOOLCHAIN"] = "local"
     try:
-        out = subprocess.run([found, "env", "GOROOT"], capture_output=True, text=True, timeout=60, env=env)
+        out = subprocess.run([found, "env", "GOROOT"], capture_output=True, encoding="utf-8", errors="replace",
+                             timeout=60, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return None
     root = out.stdout.strip()

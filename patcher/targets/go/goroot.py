@@ -127,7 +127,9 @@ def goroot_of(go: Path, env: dict | None = None) -> Path:
     env = {k: v for k, v in (env if env is not None else os.environ).items() if k not in ("GOROOT", "GOFLAGS")}
     env.update(GOTOOLCHAIN="local", GOENV="off")
     try:
-        proc = subprocess.run([str(go), "env", "GOROOT"], capture_output=True, text=True, env=env, timeout=120)
+        # go writes UTF-8 to a pipe on every system; text=True alone reads the ANSI code page on Windows.
+        proc = subprocess.run([str(go), "env", "GOROOT"], capture_output=True, encoding="utf-8", errors="replace",
+                              env=env, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise Refused(f"{go}: cannot run it to ask for its GOROOT ({exc})") from None
     out = proc.stdout.strip()

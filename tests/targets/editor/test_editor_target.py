@@ -389,7 +389,7 @@ def test_each_bundle_is_parsed_once_and_checked_while_the_next_is_parsed(tmp_pat
     import corpus
     from patcher.catalog.catalog import Catalog
     from patcher.engine import syntax
-    from patcher.targets.editor import bundles
+    from patcher.targets import noderun
     from patcher.targets.editor.target import CursorTarget
 
     if install == "generated":
@@ -399,7 +399,7 @@ def test_each_bundle_is_parsed_once_and_checked_while_the_next_is_parsed(tmp_pat
     target = CursorTarget(str(app), tmp_path / "s")
     files = {"main": (app / target.role("@main")).read_bytes(), "pty host": (app / target.role("@ptyhost")).read_bytes()}
     events = []
-    parse, start = syntax.parse, bundles.NodeChecks.start
+    parse, start = syntax.parse, noderun.NodeChecks.start
 
     def parsing(lang, src, old_tree=None):
         events.extend(f"parse {name}" for name, data in files.items() if src == data and old_tree is None)
@@ -410,6 +410,6 @@ def test_each_bundle_is_parsed_once_and_checked_while_the_next_is_parsed(tmp_pat
         return start(self, data, kind, label)
 
     monkeypatch.setattr(syntax, "parse", parsing)
-    monkeypatch.setattr(bundles.NodeChecks, "start", starting)
+    monkeypatch.setattr(noderun.NodeChecks, "start", starting)
     target.apply(Catalog().defaults("cursor"))
     assert events == ["parse main", "check main", "parse pty host", "check pty host"]

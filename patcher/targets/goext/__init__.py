@@ -1,0 +1,1 @@
+"""The Go extension (golang.go) target: finding installs, its bundles' roles."""

@@ -1,0 +1,186 @@
+"""Targets whose files are JavaScript bundles edited in place: an editor's
+resources/app (editor/target.py) and an installed Go extension
+(goext/target.py).
+
+What they share: file roles (@main, ...) resolved once per run by the
+target kind, the engine run (kept in the engine's result cache) over the
+original bytes, and validation of every patched file with `node --check` in
+the file's own module mode, started as soon as the file is final, with the
+runtime the bundle really runs on first (targets/noderun.py).  A kind says
+where its roles are (`_find_role`), which executables are its own runtime
+(`runtime_candidates`), and what else a plan needs (`_complete_plan`).
+"""
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from patcher.catalog.catalog import Patch
+from patcher.errors import NotApplicable, PatcherError, Refused
+from patcher.state.atomicio import BackupStore
+from patcher.state.journal import JournalData
+from patcher.state.treepaths import inside
+from patcher.targets import noderun
+from patcher.targets.inplace import InPlaceTarget, Plan, Say
+
+if TYPE_CHECKING:  # the engine (tree-sitter) is imported only by the commands that patch
+    from patcher.engine.apply import FileResult
+
+
+def read_package_json(folder: Path, what: str) -> dict:
+    """A folder's package.json as an object; Refused (naming the file) otherwise."""
+    pkg = folder / "package.json"
+    try:
+        doc = json.loads(pkg.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise Refused(f"{pkg}: missing (not {what}?)") from None
+    except OSError as exc:
+        raise Refused(f"{pkg}: cannot read ({exc.strerror})") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Refused(f"{pkg}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise Refused(f"{pkg}: not a JSON object")
+    return doc
+
+
+def package_file(folder: Path, value, key: str, what: str, where: str) -> str:
+    """The file a package.json entry names (`key`, e.g. "main"), relative to
+    `folder` with '/' separators; Refused unless it is inside and exists."""
+    pkg = folder / "package.json"
+    if not isinstance(value, str) or not value:
+        raise Refused(f"{pkg}: has no {key} entry naming {what}")
+    rel = Path(os.path.normpath(value.replace("\\", "/"))).as_posix()
+    if rel.startswith("../") or rel == ".." or Path(rel).is_absolute():
+        raise Refused(f"{pkg}: {key} points outside {where} ({value})")
+    for candidate in (rel, rel + ".js"):
+        if (folder / candidate).is_file():
+            return candidate
+    raise Refused(f"{folder / rel}: {what} package.json names does not exist")
+
+
+def module_kind(tree) -> str:
+    """"module" if the parsed file has top-level import/export statements, else "commonjs"."""
+    kinds = {c.type for c in tree.root_node.children}
+    return "module" if kinds & {"import_statement", "export_statement"} else "commonjs"
+
+
+def _describe(tree) -> dict:
+    """What node --check needs to know of a patched file's final tree (kept in the engine's cache)."""
+    return {"kind": module_kind(tree)}
+
+
+class BundleTarget(InPlaceTarget):
+    MARKED_ROLES: tuple[str, ...] = ()  # the roles whose files are looked at for MARKS without a journal
+
+    def __init__(self, root: Path, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
+        super().__init__(root, state_dir, say, lock_wait)
+        self._roles: dict[str, str | NotApplicable] = {}
+
+    # -- for subclasses ---------------------------------------------------
+    def _find_role(self, name: str) -> str:
+        """The file (relative to root) a role names; NotApplicable when the target has none."""
+        raise NotImplementedError
+
+    def runtime_candidates(self) -> list[Path]:
+        """Executables of the runtime these bundles run on, tried before node on PATH."""
+        return []
+
+    def _complete_plan(self, plan: Plan, prev: JournalData | None, backups: BackupStore | None) -> None:
+        """More files a plan changes because of the patched bundles (e.g. checksums)."""
+
+    # -- roles ------------------------------------------------------------
+    def role(self, name: str) -> str:
+        """The file a role names (relative to root); NotApplicable (remembered too:
+        finding out may read many files) when it has none."""
+        if name not in self._roles:
+            try:
+                self._roles[name] = inside(self.root, self._find_role(name) if name.startswith("@") else name)
+            except NotApplicable as exc:
+                self._roles[name] = exc
+        found = self._roles[name]
+        if isinstance(found, NotApplicable):
+            raise NotApplicable(str(found))
+        return found
+
+    def unknown_role(self, name: str) -> Refused:
+        return Refused(f"unknown file role {name} for a {self.NAME} target")
+
+    def marked_files(self) -> list[str]:
+        found = []
+        for role in self.MARKED_ROLES:
+            try:
+                found.append(self.role(role))
+            except PatcherError:  # no such file here: nothing of ours in it
+                continue
+        return found
+
+    # -- planning ---------------------------------------------------------
+    def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
+        from patcher.engine.resultcache import cached_apply
+
+        # Each file goes to node --check (its own process) as soon as it is final,
+        # while the engine parses and patches the next one.
+        checks: noderun.NodeChecks | None = None
+
+        def check(fr: "FileResult") -> None:
+            nonlocal checks
+            if checks is None:
+                checks = noderun.NodeChecks(self._runtime())
+            checks.start(fr.patched, fr.facts["kind"], self.label(fr.path))
+
+        try:
+            run = cached_apply(self.state_base / "cache" / "engine", patches,
+                               lambda rel: self.original(rel, prev, backups, plan), self.role, self.label,
+                               params={"env": plan.env}, describe=_describe, on_final=check)
+            plan.skipped = dict(run.result.skipped)
+            kinds = {}
+            for rel, r in run.result.files.items():
+                if r.patched != r.original:
+                    plan.desired[rel] = r.patched
+                    plan.patched_by[rel] = list(r.patches)
+                    kinds[rel] = r.facts["kind"]
+            self._complete_plan(plan, prev, backups)
+        except BaseException:
+            if checks is not None:
+                checks.close()
+            raise
+        if checks is not None:
+            checks.finish({self.label(rel): plan.originals[rel] for rel in kinds})
+        plan.on_commit = run.remember
+        plan.summary = [", ".join(f"{rel} ({kind})" for rel, kind in sorted(kinds.items()))] if kinds else []
+
+    def _runtime(self) -> noderun.Runtime | None:
+        """What node --check runs with (said in a note unless it is node on PATH)."""
+        runtime = noderun.find_runtime(self.runtime_candidates())
+        if runtime is None:
+            self.say("note: neither the editor's own runtime nor node on PATH was found: only the tree-sitter "
+                     "check ran on the patched files (no node --check)")
+        elif not runtime.on_path:
+            self.say(f"note: node --check with {runtime.what}")
+        return runtime
+
+    def unsupported(self, patch: Patch) -> str | None:
+        """Why a patch would be "not applicable" here (None: it applies, or apply would say why not).
+        Only its file roles and applicability probes are looked at, not its edits."""
+        m = patch.manifest
+        try:
+            for file in m.languages:
+                try:
+                    self.role(file)
+                except NotApplicable:
+                    if file not in m.optional:
+                        raise
+            if not m.applies_if:
+                return None
+            files = {m.probes[n].file for n in m.applies_if}
+            light = dataclasses.replace(m, edits=(), adds=(), languages={f: m.languages[f] for f in files})
+            from patcher.engine.apply import apply_patches
+
+            result = apply_patches([dataclasses.replace(patch, manifest=light)], self.read, self.role, self.label)
+        except NotApplicable as exc:
+            return str(exc)
+        except PatcherError:
+            return None
+        return result.skipped.get(m.ref)
