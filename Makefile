@@ -9,6 +9,8 @@ CURSOR_PATCHES := cursor/spawn-env-hook@1 cursor/winpty-mode@2
 # The Go extension `make apply-go-ext` works on (an installed golang.go folder, or auto).
 GO_EXT ?= auto
 GOEXT_PATCHES := goext/utf8-stream-decode@1
+# The companion extension `patcher keep` installs.
+KEEP_PATCHES := keep/companion-extension@1
 # The terminal measures: the editor's settings.json and the PowerShell profile.
 SETTINGS ?= auto
 PS_PROFILE ?= auto
@@ -127,7 +129,7 @@ schema: venv
 
 # patcher.lock: the content hash of every pinned patch.
 lock: venv
-	$(PATCHER) lock $(PATCHES) $(CURSOR_PATCHES) $(GOEXT_PATCHES) $(TERMINAL_PATCHES)
+	$(PATCHER) lock $(PATCHES) $(CURSOR_PATCHES) $(GOEXT_PATCHES) $(KEEP_PATCHES) $(TERMINAL_PATCHES)
 
 clean:
 	rm -rf .venv .cache .pytest_cache .hypothesis build *.egg-info

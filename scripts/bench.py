@@ -8,8 +8,9 @@
      1.1 MB minified ES module, plus its pty host), from the npm corpus
      (tests/corpus/code-server.json, fetched into .cache/corpus);
    - the generated 1.5 MB minified ES-module bundle (tests/bundlegen.py).
-   Twice: cold (no engine cache: a first apply, every file parsed) and warm
-   (a re-apply of the same bytes, e.g. after a revert: engine/resultcache.py).
+   Twice: cold (no engine cache: a first apply; the pty host parsed whole,
+   the main bundle read through a head, node --check validating both) and
+   warm (a re-apply of the same bytes, e.g. after a revert: engine/resultcache.py).
 2. `patcher apply --go-ext` on a real golang.go build (0.54.0: a 1.9 MB
    dist/goMain.js and its 0.65 MB legacy adapter, from ../shared/corpus),
    cold and warm, against a peer that wraps the same listeners found by a
@@ -18,7 +19,8 @@
 3. `patcher apply --go-src` vs the bare `go build -overlay` it runs (warm
    build cache, same overlay).
 4. `patcher status` on a full install (GOROOT + editor, both applied) vs the
-   bare interpreter start (`python -c pass`).
+   bare interpreter start (`python -c pass`), and `patcher apply --kept` with
+   nothing to do (what the companion runs at every editor start) vs that status.
 
 Each figure is the median of N runs of the real command (a new process, as a
 user runs it).  patcher's modules are byte-compiled first, as an install
@@ -113,32 +115,37 @@ def ratio(a, b) -> str:
     return f"{statistics.median(a) / statistics.median(b):.2f}x"
 
 
-def bench_cursor(app: Path, main_rel: str, what: str, tmp: Path) -> None:
-    pristine = {p: p.read_bytes() for p in app.rglob("*") if p.is_file()}
-    hook = REPO / "patches/cursor/spawn-env-hook/1/payload/hook.js"
-    env_json = json.dumps({"PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1"}, separators=(",", ":"))
-    state = tmp / f"state-{what}"
+def against_peer(option: str, target: Path, state: Path, peer_cmd: list[str]) -> tuple[list, list, list]:
+    """RUNS times: `patcher apply OPTION TARGET` cold (no engine cache) and warm (a re-apply of the
+    same bytes after a revert), and the peer; the target's files put back as they were after each."""
+    pristine = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
     cold, warm, peer = [], [], []
-
-    def restore():
-        for p, data in pristine.items():
-            p.write_bytes(data)
-        for extra in (q for q in app.rglob("*") if q.is_file() and q not in pristine):
-            extra.unlink()
 
     def apply_revert(clear_cache: bool) -> float:
         if clear_cache:
             shutil.rmtree(state / "cache", ignore_errors=True)
-        took = timed(PATCHER + ["apply", "--cursor", str(app), "--state-dir", str(state)])
-        subprocess.run(PATCHER + ["revert", "--cursor", str(app), "--state-dir", str(state)], check=True, cwd=REPO,
+        took = timed(PATCHER + ["apply", option, str(target), "--state-dir", str(state)])
+        subprocess.run(PATCHER + ["revert", option, str(target), "--state-dir", str(state)], check=True, cwd=REPO,
                        stdout=subprocess.DEVNULL)
         return took
 
     for _ in range(RUNS):
         cold.append(apply_revert(clear_cache=True))
         warm.append(apply_revert(clear_cache=False))
-        peer.append(timed([sys.executable, "-c", PEER_SCRIPT, str(app / main_rel), str(app / PTY_HOST), str(hook), env_json]))
-        restore()
+        peer.append(timed(peer_cmd))
+        for p, data in pristine.items():
+            p.write_bytes(data)
+        for extra in (q for q in target.rglob("*") if q.is_file() and q not in pristine):
+            extra.unlink()
+    return cold, warm, peer
+
+
+def bench_cursor(app: Path, main_rel: str, what: str, tmp: Path) -> None:
+    hook = REPO / "patches/cursor/spawn-env-hook/1/payload/hook.js"
+    env_json = json.dumps({"PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1"}, separators=(",", ":"))
+    cold, warm, peer = against_peer("--cursor", app, tmp / f"state-{what}",
+                                    [sys.executable, "-c", PEER_SCRIPT, str(app / main_rel), str(app / PTY_HOST), str(hook),
+                                     env_json])
     size = (app / main_rel).stat().st_size / 1e6
     print(f"cursor apply, {what} ({size:.2f} MB {main_rel} + pty host): peer (regex + node --check) {median(peer)}; "
           f"patcher cold {median(cold)} = {ratio(cold, peer)}, warm (re-apply) {median(warm)} = {ratio(warm, peer)}")
@@ -147,17 +154,22 @@ def bench_cursor(app: Path, main_rel: str, what: str, tmp: Path) -> None:
 
 def breakdown(app: Path, main_rel: str) -> None:
     """Where a cold apply's time goes, in-process (no interpreter start-up)."""
-    from patcher.engine import syntax
+    from patcher.engine import apply as engine, syntax
     from patcher.targets import noderun
 
     parts = []
     syntax.parse("javascript", b"")  # the grammar's first load is not part of a parse
-    for rel in (main_rel, PTY_HOST):
-        data = (app / rel).read_bytes()
-        t0 = time.perf_counter()
-        syntax.parse("javascript", data)
-        parts.append(f"tree-sitter parse of {Path(rel).name} {time.perf_counter() - t0:.3f}s")
     data = (app / main_rel).read_bytes()
+    t0 = time.perf_counter()
+    syntax.parse_head("javascript", data, engine.HEADS[0])
+    parts.append(f"tree-sitter parse of {Path(main_rel).name}'s first {engine.HEADS[0] // 1024} KB "
+                 f"{time.perf_counter() - t0:.3f}s (whole: not done, ")
+    t0 = time.perf_counter()
+    syntax.parse("javascript", data)
+    parts[-1] += f"{time.perf_counter() - t0:.3f}s)"
+    t0 = time.perf_counter()
+    syntax.parse("javascript", (app / PTY_HOST).read_bytes())
+    parts.append(f"of {Path(PTY_HOST).name} {time.perf_counter() - t0:.3f}s")
     t0 = time.perf_counter()
     noderun.node_check([(data, "module", "main")])
     parts.append(f"node --check of {Path(main_rel).name} {time.perf_counter() - t0:.3f}s")
@@ -175,28 +187,10 @@ def bench_goext(tmp: Path) -> None:
     shutil.copytree(GOEXT_BUILD, ext)
     for p in [ext, *ext.rglob("*")]:
         p.chmod(p.stat().st_mode | 0o200)
-    pristine = {p: p.read_bytes() for p in ext.rglob("*") if p.is_file()}
-    state = tmp / "state-goext"
     payload = REPO / "patches/goext/utf8-stream-decode/1/payload/utf8chunks.js"
-    cold, warm, peer = [], [], []
-
-    def apply_revert(clear_cache: bool) -> float:
-        if clear_cache:
-            shutil.rmtree(state / "cache", ignore_errors=True)
-        took = timed(PATCHER + ["apply", "--go-ext", str(ext), "--state-dir", str(state)])
-        subprocess.run(PATCHER + ["revert", "--go-ext", str(ext), "--state-dir", str(state)], check=True, cwd=REPO,
-                       stdout=subprocess.DEVNULL)
-        return took
-
-    for _ in range(RUNS):
-        cold.append(apply_revert(clear_cache=True))
-        warm.append(apply_revert(clear_cache=False))
-        peer.append(timed([sys.executable, "-c", GOEXT_PEER_SCRIPT, str(ext / "dist/goMain.js"),
-                           str(ext / "dist/debugAdapter.js"), str(payload)]))
-        for p, data in pristine.items():
-            p.write_bytes(data)
-        for extra in (q for q in ext.rglob("*") if q.is_file() and q not in pristine):
-            extra.unlink()
+    cold, warm, peer = against_peer("--go-ext", ext, tmp / "state-goext",
+                                    [sys.executable, "-c", GOEXT_PEER_SCRIPT, str(ext / "dist/goMain.js"),
+                                     str(ext / "dist/debugAdapter.js"), str(payload)])
     size = (ext / "dist/goMain.js").stat().st_size / 1e6
     print(f"goext apply, real golang.go 0.54.0 ({size:.2f} MB dist/goMain.js + legacy adapter): peer (regex + node "
           f"--check) {median(peer)}; patcher cold {median(cold)} = {ratio(cold, peer)}, warm (re-apply) "
@@ -235,6 +229,21 @@ def bench_go(tmp: Path, app: Path | None) -> None:
         bare_py = [timed([sys.executable, "-c", "pass"]) for _ in range(RUNS)]
         print(f"status on a full install (GOROOT + editor, both applied): {median(st)} "
               f"(bare interpreter start {median(bare_py)}, ratio {ratio(st, bare_py)}; target < 0.150s)")
+        bench_kept(tmp, goroot, app, state, st)
+
+
+def bench_kept(tmp: Path, goroot: Path, app: Path, state: Path, status_times: list) -> None:
+    """`apply --kept` with nothing to do (what the companion runs at every editor start) vs
+    `status` of the same targets."""
+    home = tmp / "home"
+    (home / ".cursor" / "extensions").mkdir(parents=True)
+    env = dict(os.environ, HOME=str(home), USERPROFILE=str(home))
+    subprocess.run(PATCHER + ["apply", "--go-src", str(goroot), "--cursor", str(app), "--state-dir", str(state)],
+                   check=True, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(PATCHER + ["keep", "--state-dir", str(state)], check=True, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    kept = [timed(PATCHER + ["apply", "--kept", "--state-dir", str(state)], env=env) for _ in range(RUNS)]
+    print(f"apply --kept with nothing to do (GOROOT + editor kept): {median(kept)}, status of the same targets "
+          f"{median(status_times)}, ratio {ratio(kept, status_times)}")
 
 
 def main() -> int:

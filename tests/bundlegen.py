@@ -238,7 +238,7 @@ def make_app(root: Path, shape: str = "esm", winpty: bool = True, crlf: bool = F
     if esm:
         package["type"] = "module"
     (app / "package.json").write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
-    product = {"nameShort": "Cursor", "applicationName": "cursor", "quality": "stable"}
+    product = {"nameShort": "Cursor", "applicationName": "cursor", "dataFolderName": ".cursor", "quality": "stable"}
     if checksums:
         from patcher.state.hashing import sha256_b64_unpadded
         product["checksums"] = {

@@ -38,6 +38,12 @@ def goext_builds():
     return [pytest.param(p, id=p.name) for p in GOEXT_BUILDS]
 
 
+def next_version(build: Path) -> str:
+    """The version after a corpus build's (0.54.0 -> 0.54.1): what an update of it installs."""
+    major, minor, patch = build.name.split("-")[1].split(".")
+    return f"{major}.{minor}.{int(patch) + 1}"
+
+
 def copy_goext(build: Path, extensions: Path, name: str | None = None) -> Path:
     """A writable copy of a corpus build, as an installed extension folder in `extensions`."""
     import shutil
@@ -46,6 +52,16 @@ def copy_goext(build: Path, extensions: Path, name: str | None = None) -> Path:
     for p in [dest, *dest.rglob("*")]:
         p.chmod(p.stat().st_mode | 0o200)
     return dest
+
+
+def say(config, tag: str, line: str) -> None:
+    """A figure for the log of the test run, shown even though pytest captures the output of tests and fixtures."""
+    capture = config.pluginmanager.get_plugin("capturemanager") if config else None
+    if capture is None:
+        print(f"[{tag}] {line}", file=sys.stderr)
+        return
+    with capture.global_and_fixture_disabled():
+        print(f"\n[{tag}] {line}", file=sys.stderr, flush=True)
 
 
 def go_env(**extra) -> dict:

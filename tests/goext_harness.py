@@ -225,13 +225,3 @@ def first_difference(a: str, b: str) -> str | None:
     i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     around = slice(max(0, i - 60), i + 60)
     return f"lengths {len(a)} vs {len(b)}, first difference at {i}: {a[around]!r} vs {b[around]!r}"
-
-
-def say(config, tag: str, line: str) -> None:
-    """A figure for the log of the test run, shown even though pytest captures the output of tests and fixtures."""
-    capture = config.pluginmanager.get_plugin("capturemanager") if config else None
-    if capture is None:
-        print(f"[{tag}] {line}", file=sys.stderr)
-        return
-    with capture.global_and_fixture_disabled():
-        print(f"\n[{tag}] {line}", file=sys.stderr, flush=True)

@@ -2,12 +2,14 @@
 by `patcher test` and by the test suite alike.
 
 A case applies its patch alone to the files under before/ and must produce
-exactly the files under after/ (a file it leaves as it was has none); a case with error.txt must instead be
-refused with a message containing that text; one with skipped.txt must be
-reported not applicable with that reason.  One-file targets (settings,
-pwsh) go through the target's own `edit`, with --env values from env.json;
-file roles (@main, ...) sit at the paths the target kind names in
-CASE_PATHS.
+exactly the files under after/ (a file it leaves as it was has none); a
+case with error.txt must instead be refused with a message containing that
+text; one with skipped.txt must be reported not applicable with that reason.
+One-file targets (settings, pwsh) go through the target's own `edit`, with
+--env values from env.json; file roles (@main, ...) sit at the paths the
+target kind names in CASE_PATHS; a kind with its own `case_files` (the
+companion: keep.json's content from settings.json) says itself what a case
+makes of before/.
 """
 
 import json
@@ -52,6 +54,10 @@ def run_case(patch: Patch, case: Path) -> CaseRun:
 
     before = case / "before"
     target = target_class(patch.manifest.target)
+    case_files = getattr(target, "case_files", None)  # a kind that says itself what a case makes of before/
+    if case_files is not None:
+        settings = case / "settings.json"
+        return CaseRun(case_files(patch, before, json.loads(settings.read_text(encoding="utf-8")) if settings.exists() else {}), {})
     if not issubclass(target, SingleFileTarget):
         roles = target.CASE_PATHS
         result = apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: roles.get(f, f), lambda rel: rel)
@@ -86,11 +92,15 @@ def check_case(patch: Patch, case: Path) -> CaseResult:
             return done(False, "not applicable, yet a file changed")
         return done(True)
     after = case / "after"
-    expected = {p.relative_to(after).as_posix(): p.read_bytes() for p in after.rglob("*") if p.is_file()} if after.is_dir() else {}
+    if not after.is_dir():
+        return done(False, "has none of after/, error.txt, skipped.txt: it tests nothing")
+    expected = {p.relative_to(after).as_posix(): p.read_bytes() for p in after.rglob("*") if p.is_file()}
     if patch.ref in result.skipped:
         return done(False, f"not applicable: {result.skipped[patch.ref]}")
     # (a file the patch only read, e.g. for a probe, is left as it was and has no after/ copy)
     changed = {rel: pair for rel, pair in result.files.items() if pair[0] != pair[1]}
+    if not changed:
+        return done(False, "the patch changed nothing")
     if set(expected) != set(changed):
         return done(False, f"after/ holds {sorted(expected)}, the patch changes {sorted(changed)}")
     for rel, (old, new) in sorted(changed.items()):

@@ -22,7 +22,7 @@ EDIT_ACTIONS = ("insert-before", "insert-after", "replace")
 LAYOUTS = ("lines", "inline")
 EXPECTS = ("one", "one-or-more", "any")  # how many places an anchor must match ("any": zero too)
 LANGUAGES = ("go", "javascript")
-TARGET_KINDS = ("go", "cursor", "goext", "settings", "pwsh")
+TARGET_KINDS = ("go", "cursor", "goext", "settings", "pwsh", "companion")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 ROLE_RE = re.compile(r"^@[a-z][a-z0-9-]*$")
 RELEASE_RE = re.compile(r"^\d+\.\d+$")
@@ -100,6 +100,7 @@ class Manifest:
     params: dict = field(default_factory=dict)  # name -> default (str or table of str)
     members: tuple[Member, ...] = ()  # settings patches
     block: str | None = None  # pwsh patches: the lines to add to the profile
+    extension: tuple = ()  # companion patches: (relative path, bytes) of each file of the extension
     anchors: dict = field(default_factory=dict)  # name -> tuple[AnchorStep, ...]
     # Files whose role may be absent from a target (not applicable there): the
     # patch then applies without their edits, instead of not at all.

@@ -90,12 +90,13 @@ def select(catalog: Catalog, kind: str, explicit: list[str], directory: Path,
         if patch.manifest.id in seen_ids:
             raise UsageError(f"{ref}: two versions of {patch.manifest.id} selected")
         seen_ids.add(patch.manifest.id)
+        if patch.manifest.target != kind:
+            continue  # (its pin is checked when its own kind of target is applied)
         want = pins.locked.get(ref)
         if want is not None and want != patch.content_sha256:
             raise Refused(f"{pins.path}: {ref} is pinned at sha256 {want[:12]}… but its content is now "
                           f"{patch.content_sha256[:12]}…; a pinned patch version must not change (bump its version, or `patcher lock` to accept)")
-        if patch.manifest.target == kind:
-            chosen.append(patch)
+        chosen.append(patch)
     for patch in chosen:
         if patch.withdrawn:
             raise Refused(f"{patch.ref} is withdrawn: {patch.withdrawn}" + (f" (pinned in {where})" if source == where else ""))

@@ -36,6 +36,7 @@ _SECTION_SCHEMA = {
     "probes": {"type": "object", "additionalProperties": _schema_of(PROBE)},
     "applies_if": {"type": "array", "items": {"type": "string"}},
     "edits": _array(EDIT), "adds": _array(ADD), "members": _array(MEMBER), "block_file": {"type": "string"},
+    "extension_dir": {"type": "string", "description": "the folder of the extension's files (with its package.json)"},
 }
 
 
@@ -46,7 +47,8 @@ def json_schema() -> dict:
     for kind in SECTIONS:
         keys = [k for _, ks in SECTIONS[kind] for k in ks]
         props = dict(common["properties"], target={"const": kind}, **{k: _SECTION_SCHEMA[k] for k in keys})
-        required = common["required"] + [k for k in ("releases", "files", "edits", "members", "block_file") if k in keys]
+        required = common["required"] + [k for k in ("releases", "files", "edits", "members", "block_file", "extension_dir")
+                                          if k in keys]
         branches.append({"title": f"a {kind} patch", "type": "object", "additionalProperties": False,
                          "properties": props, "required": required})
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "patcher manifest.toml",

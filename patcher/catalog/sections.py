@@ -215,6 +215,17 @@ def block(r: Reader, m: dict, patch_dir: Path) -> None:
     m["block"] = _payload(r, patch_dir, "block_file", rel, text=True)
 
 
+def extension(r: Reader, m: dict, patch_dir: Path) -> None:
+    """A companion patch: the folder holding the extension's files (its package.json names it)."""
+    rel = r.read(Table({"extension_dir": Key(str, True)}), strict=False)["extension_dir"]
+    _safe_relpath(r, "extension_dir", rel, allow_role=False)
+    root = patch_dir / rel
+    if not (root / "package.json").is_file():
+        r.fail("extension_dir", f"{rel!r} has no package.json")
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    m["extension"] = tuple((f, _payload(r, patch_dir, "extension_dir", f"{rel}/{f}")) for f in files)
+
+
 # Which sections each target kind has (in the order they are read), and the
 # keys each section owns.
 EDITED = [(files, ("files",)), (anchors, ("anchors",)), (probes, ("probes", "applies_if")), (edits, ("edits",)),
@@ -225,6 +236,7 @@ SECTIONS = {
     "goext": EDITED,
     "settings": [(members, ("members",))],
     "pwsh": [(block, ("block_file",))],
+    "companion": [(extension, ("extension_dir",))],
 }
 
 
@@ -250,5 +262,6 @@ def parse(r: Reader, patch_dir: Path, expected_id: str, expected_version: int) -
                     default=v.get("default", True), languages=m["languages"], edits=m.get("edits", ()),
                     adds=m.get("adds", ()), switches=v.get("switches", {}), description=v.get("description", ""),
                     probes=m["probes"], applies_if=m.get("applies_if", ()), params=m["params"],
-                    members=m.get("members", ()), block=m.get("block"), anchors=m["anchors"],
+                    members=m.get("members", ()), block=m.get("block"), extension=m.get("extension", ()),
+                    anchors=m["anchors"],
                     optional=m.get("optional", frozenset()))

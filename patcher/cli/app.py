@@ -20,7 +20,7 @@ from patcher.cli import patches
 from patcher.cli.ui import STATE_COLOURS, end_progress, paint, progress_printer
 from patcher.errors import EXIT_INTERNAL, EXIT_USAGE, PatcherError, UsageError
 from patcher.state.statedir import resolve_state_dir
-from patcher.targets import target_class
+from patcher.targets import make_targets, patch_kind, target_class
 
 # Everything else is imported inside the command that needs it: `patcher
 # --help` and `status` must not pay for a parser or a build driver.
@@ -47,24 +47,34 @@ settings_option = click.option("--settings", "settings", metavar="FILE|auto",
                                help="The editor's user settings.json, or auto (Cursor's, per OS).")
 ps_profile_option = click.option("--ps-profile", "ps_profile", metavar="FILE|auto",
                                  help="A PowerShell profile, or auto ($PROFILE of PowerShell 7).")
-MISSING_TARGET = "missing --go-src, --cursor, --go-ext, --settings or --ps-profile: say what to work on"
+go_toolchains_option = click.option("--go-toolchains", is_flag=True,
+                                    help="Every Go toolchain in the module cache (`go env GOMODCACHE`): what GOTOOLCHAIN=auto runs.")
+def target_options(command):
+    """The options that name targets, in the order every command lists them."""
+    for option in reversed((go_src_option, cursor_option, go_ext_option, settings_option, ps_profile_option,
+                            go_toolchains_option)):
+        command = option(command)
+    return command
 
 
-def _given(go_src=None, cursor=None, go_ext=None, settings=None, ps_profile=None) -> dict[str, str]:
-    """The targets named on the command line, by kind, in a fixed order."""
-    return {kind: arg for kind, arg in (("go", go_src), ("cursor", cursor), ("goext", go_ext), ("settings", settings),
-                                        ("pwsh", ps_profile)) if arg}
+MISSING_TARGET = "missing --go-src, --go-toolchains, --cursor, --go-ext, --settings or --ps-profile: say what to work on"
 
 
-def _targets(given: dict[str, str], state_dir, lock_wait=0.0, progress=None, strict=False) -> list[tuple[str, object]]:
+def _given(go_src=None, cursor=None, go_ext=None, settings=None, ps_profile=None,
+           go_toolchains=False) -> list[tuple[str, str]]:
+    """The targets named on the command line, as (kind, argument), in a fixed order."""
+    toolchains = None
+    if go_toolchains:
+        from patcher.targets.go.toolchains import module_cache
+
+        toolchains = str(module_cache())
+    return [(kind, arg) for kind, arg in (("go", go_src), ("go-toolchains", toolchains), ("cursor", cursor),
+                                          ("goext", go_ext), ("settings", settings), ("pwsh", ps_profile)) if arg]
+
+
+def _targets(given: list[tuple[str, str]], state_dir, lock_wait=0.0, progress=None, strict=False) -> list[tuple[str, object]]:
     """(kind, target) for every target given; `--go-ext auto` may name several."""
-    state = resolve_state_dir(state_dir)
-    extra = {"go": {"progress": progress, "strict": strict}}
-    out = []
-    for kind, arg in given.items():
-        cls = target_class(kind)
-        out += [(kind, cls(one, state, say=_say, lock_wait=lock_wait, **extra.get(kind, {}))) for one in cls.expand(arg, _say)]
-    return out
+    return make_targets(given, resolve_state_dir(state_dir), _say, lock_wait, {"go": {"progress": progress, "strict": strict}})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,11 +85,7 @@ def cli():
 
 
 @cli.command()
-@go_src_option
-@cursor_option
-@go_ext_option
-@settings_option
-@ps_profile_option
+@target_options
 @click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
               help="Also set this variable in the editor and its children / Windows terminals (repeatable; kept for later applies).")
 @click.option("--patch", "patch_refs", multiple=True, metavar="ID@VER",
@@ -88,12 +94,33 @@ def cli():
 @click.option("--force", is_flag=True, help="Patch files whose sha256 is not the known upstream one / a signed app bundle.")
 @click.option("--strict", is_flag=True, help="Go: refuse a release this patcher has no fingerprints for (instead of applying it as unverified).")
 @click.option("--lock-file", type=click.Path(dir_okay=False), help=f"Pin file to use (default: {PINS_FILE} here or in the nearest parent).")
+@click.option("--kept", is_flag=True, help="Re-apply what `patcher keep` keeps, where an update undid it (what the companion runs at every editor start).")
+@click.option("--json", "as_json", is_flag=True, help="With --kept: print the run's summary as one JSON line.")
 @state_dir_option
 @lock_wait_option
-def apply(go_src, cursor, go_ext, settings, ps_profile, env_items, patch_refs, dry_run, force, strict, lock_file, state_dir,
-          lock_wait):
+def apply(go_src, cursor, go_ext, settings, ps_profile, go_toolchains, env_items, patch_refs, dry_run, force, strict,
+          lock_file, kept, as_json, state_dir, lock_wait):
     """Apply patches to every target given, as one transaction."""
-    given = _given(go_src, cursor, go_ext, settings, ps_profile)
+    given = _given(go_src, cursor, go_ext, settings, ps_profile, go_toolchains)
+    if kept:
+        if given or patch_refs or env_items or dry_run or force or strict or lock_file:
+            raise UsageError("--kept takes no targets, patches or other options (the kept apply's are recorded): it "
+                             "applies what `patcher keep` keeps")
+        from patcher.keep import kept as kept_run
+
+        summary = kept_run.run(resolve_state_dir(state_dir), _say, lock_wait)
+        for r in summary["reapplied"]:
+            click.echo(r["what"])
+        for f in summary["failed"]:
+            _say(f"patcher: {f['what']}: {f['reason']}")
+        if as_json:
+            # ASCII: the companion reads this through a pipe, which Python writes in the ANSI code page on Windows.
+            click.echo(json.dumps(summary))
+        elif not summary["reapplied"] and not summary["failed"]:
+            click.echo(f"nothing to re-apply: {len(summary['unchanged'])} kept target(s) still patched")
+        raise click.exceptions.Exit(1 if summary["failed"] else 0)
+    if as_json:
+        raise UsageError("--json goes with --kept")
     if not given:
         if env_items:
             raise UsageError("--env needs --cursor or --settings (the variables are set by the editor hook or settings)")
@@ -109,12 +136,14 @@ def apply(go_src, cursor, go_ext, settings, ps_profile, env_items, patch_refs, d
     lock_path = Path(lock_file) if lock_file else None
     progress = None if dry_run else progress_printer()
     # The patch choice (pins, references) is checked before any target is read.
-    selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path) for kind in given}
+    selected = {kind: select(catalog, kind, list(patch_refs), Path.cwd(), lock_path)
+                for kind in dict.fromkeys(patch_kind(k) for k, _ in given)}
     for patches_of_kind, _ in selected.values():
         for patch in patches_of_kind:
             check_queries(patch.manifest, patch.directory)
             _ = patch.content_sha256  # hashed now, right after its manifest was read (the journal records it)
-    chosen = [(t, *selected[kind]) for kind, t in _targets(given, state_dir, lock_wait, progress, strict)]
+    targets = _targets(given, state_dir, lock_wait, progress, strict)
+    chosen = [(t, *selected[kind]) for kind, t in targets]
     if dry_run:
         for target, patches, source in chosen:
             click.echo(target.dry_run(patches, force, env), nl=False)
@@ -126,26 +155,27 @@ def apply(go_src, cursor, go_ext, settings, ps_profile, env_items, patch_refs, d
         messages = apply_targets(runs, resolve_state_dir(state_dir))
     finally:
         end_progress(progress)
+    from patcher.keep import record
+
+    # What `patcher keep` would keep: these targets and pins, and the options it was given.
+    record.remember_apply(resolve_state_dir(state_dir), record.options_of(given, targets),
+                          {kind: p for kind, (p, _) in selected.items()}, {"force": force, "strict": strict})
     # Where the choice of patches came from; said once the apply worked, so a
     # refusal stays one line.
     for source in dict.fromkeys(source for _, source in selected.values()):
         _say(f"pins: {source}")
-    for m in messages:
+    for m in messages or ["nothing to apply: the targets given name no install"]:
         click.echo(m)
 
 
 @cli.command()
-@go_src_option
-@cursor_option
-@go_ext_option
-@settings_option
-@ps_profile_option
+@target_options
 @click.option("--force", is_flag=True, help="Forget patcher's record of files changed since apply (an update, an edit) and leave them as they are; restore the rest.")
 @state_dir_option
 @lock_wait_option
-def revert(go_src, cursor, go_ext, settings, ps_profile, force, state_dir, lock_wait):
+def revert(go_src, cursor, go_ext, settings, ps_profile, go_toolchains, force, state_dir, lock_wait):
     """Undo everything apply did, byte for byte."""
-    given = _given(go_src, cursor, go_ext, settings, ps_profile)
+    given = _given(go_src, cursor, go_ext, settings, ps_profile, go_toolchains)
     if not given:
         raise UsageError(MISSING_TARGET)
     for _, target in _targets(given, state_dir, lock_wait):
@@ -153,24 +183,36 @@ def revert(go_src, cursor, go_ext, settings, ps_profile, force, state_dir, lock_
 
 
 @cli.command()
-@go_src_option
-@cursor_option
-@go_ext_option
-@settings_option
-@ps_profile_option
+@target_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README for the schema).")
 @state_dir_option
-def status(go_src, cursor, go_ext, settings, ps_profile, as_json, state_dir):
-    """Per patch: applied / not applied / drifted / broken / not applicable."""
-    given = _given(go_src, cursor, go_ext, settings, ps_profile)
-    if not given:
-        raise UsageError(MISSING_TARGET)
+def status(go_src, cursor, go_ext, settings, ps_profile, go_toolchains, as_json, state_dir):
+    """Per patch: applied / not applied / drifted / broken / not applicable.
+    Without target options: every target `patcher keep` keeps."""
     from patcher.catalog.catalog import Catalog
+    from patcher.keep import record
 
+    given = _given(go_src, cursor, go_ext, settings, ps_profile, go_toolchains)
+    kept = record.kept(resolve_state_dir(state_dir))
+    if not given and not kept:
+        raise UsageError(MISSING_TARGET + " (or run `patcher keep`: status then shows what is kept)")
     catalog = Catalog(compile_queries=False)
-    reports = [t.status(catalog) for _, t in _targets(given, state_dir)]
+    unreachable = []  # kept targets that no longer name an install (said, not fatal: the rest is shown)
+    if given:
+        targets = _targets(given, state_dir)
+    else:
+        targets = []
+        for option in kept["options"]:
+            try:
+                targets += _targets(record.given_of([option]), state_dir)
+            except PatcherError as exc:
+                unreachable.append((option, str(exc)))
+    kept_options = {tuple(o) for o in kept["options"]} if kept else set()
+    reports = [dict(t.status(catalog), kept=t.kept_as() in kept_options) for _, t in targets]
     if as_json:
-        doc = reports[0] if len(reports) == 1 else {"schema": 1, "targets": reports}
+        doc = reports[0] if len(reports) == 1 and given else {"schema": 1, "targets": reports}
+        if not given:
+            doc["kept"] = dict(kept, unreachable=[{"option": o, "reason": why} for o, why in unreachable])
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for report in reports:
@@ -186,6 +228,40 @@ def status(go_src, cursor, go_ext, settings, ps_profile, as_json, state_dir):
             click.echo(f"recorded in: {report['recorded_in']}")
         if report.get("env"):
             click.echo("env: " + " ".join(f"{k}={v}" for k, v in sorted(report["env"].items())))
+        if report["kept"]:
+            click.echo("kept: re-applied by `patcher apply --kept` at every editor start (`patcher keep --off` stops it)")
+    if kept:
+        what = ", ".join(f"{o} {v}" if v else o for o, v in kept["options"])
+        click.echo(f"kept by `patcher keep`: {what}; companion in {', '.join(kept['companions'])}")
+        for (option, value), why in unreachable:
+            click.echo(f"  {option} {value or ''}: {why}")
+        last = record.last_kept_run(resolve_state_dir(state_dir))
+        if last:
+            click.echo(f"last `apply --kept`: {last}")
+
+
+@cli.command()
+@target_options
+@click.option("--off", is_flag=True, help="Remove the companion extensions and the record: nothing is kept any more.")
+@state_dir_option
+def keep(go_src, cursor, go_ext, settings, ps_profile, go_toolchains, off, state_dir):
+    """Stay patched through updates: keep the targets and pins of the last apply
+    (the target options keep only those), and install a companion extension in
+    each editor concerned that runs `patcher apply --kept` at every start."""
+    from patcher.keep import companion, record
+
+    state = resolve_state_dir(state_dir)
+    # Each target option names its target as apply's record does (an install found by auto, a folder's parent...).
+    given = _given(go_src, cursor, go_ext, settings, ps_profile, go_toolchains)
+    limit = record.options_of(given, _targets(given, state_dir))
+    if off:
+        if limit:
+            raise UsageError("--off takes no target options: it removes everything kept")
+        messages = companion.keep_off(state, _say)
+    else:
+        messages = companion.keep(state, limit, _say)
+    for m in messages:
+        click.echo(m)
 
 
 @cli.command()
@@ -198,7 +274,7 @@ def rebuild(go_src, state_dir, lock_wait):
         raise UsageError("missing --go-src: give the GOROOT whose patched go command to rebuild")
     progress = progress_printer()
     try:
-        ((_, target),) = _targets({"go": go_src}, state_dir, lock_wait, progress)
+        ((_, target),) = _targets([("go", go_src)], state_dir, lock_wait, progress)
         from patcher.catalog.catalog import Catalog
 
         message = target.rebuild(Catalog(compile_queries=False))  # (rebuild's plan compiles what it uses)

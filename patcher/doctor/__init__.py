@@ -13,7 +13,7 @@ import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from patcher.doctor.goenv import (
+from patcher.targets.go.goenv import (
     GO_QUERY_TIMEOUT,
     GoQueryFailed,
     GoSettings,
@@ -64,9 +64,11 @@ def check_gotoolchain(root: Path, go: GoSettings, env: dict) -> Finding:
         does = (f"go looks for a `{sel.runs}` command on PATH and runs that instead" if sel.how == "path"
                 else f"go downloads {sel.runs} (unless it is in the module cache already) and runs it; a downloaded go "
                      "is never patched")
+        patch_it = ("patch the toolchains go downloads: patcher apply --go-toolchains (once go has run it), and "
+                    "patcher keep, so that the next ones are patched too" if sel.how == "download" else
+                    f"patch {sel.runs}: patcher apply --go-src <its GOROOT>")
         return Finding("gotoolchain-auto", False, f"GOTOOLCHAIN={value} ({source}) makes go run {sel.runs} here, not {local} of {root}",
-                       f"{sel.why}: {does}",
-                       f"{set_local}, or install {sel.runs}, patch it (patcher apply --go-src <its GOROOT>) and put it first on PATH")
+                       f"{sel.why}: {does}", f"{set_local}, or {patch_it}")
     title = f"GOTOOLCHAIN={value} ({source}): go runs {local} of {root} here"
     if file:
         go_line, toolchain_line = module_lines(file)

@@ -5,15 +5,24 @@ files a patch names (through callbacks the target kind supplies), checks
 they are UTF-8 and parse, resolves every anchor, rewrites, and checks the
 result still parses.  Patches apply in the order given, each to the output
 of the previous one, so two patches may edit the same file.
+
+`partial=True` is for a caller that validates every changed file's final
+bytes in full itself (the JavaScript targets: node --check, a stronger check
+than a parse).  A file is then parsed whole only when some anchor of the
+patch needs the whole tree; where the file's own code starts, and whether it
+has a top-level statement of some kind, are read from a head of it
+(anchors.find_in_head), and a file edited that way is not parsed again.
 """
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Callable
 
 from patcher.catalog.catalog import Patch
+from patcher.catalog.manifest import Manifest
 from patcher.engine import syntax
-from patcher.engine.anchors import find, resolve
+from patcher.engine.anchors import Span, checked, find, find_in_head, top_level_types
 from patcher.engine.rewrite import PlannedEdit, Splice, apply_edits
 from patcher.engine.text import UTF8_BOM, check_utf8, newline_of
 from patcher.errors import NotApplicable, PatcherError, Refused
@@ -79,16 +88,75 @@ def parse_checked(lang: str, data: bytes, label: str, after: str | None = None, 
     return tree, masked
 
 
-class _Parsed:
-    """A file's current bytes, parsed once and shared by probes and edits."""
+# The heads a partial run reads before it parses a whole file (bytes).
+HEADS = (8_192, 262_144)
 
-    def __init__(self, fr: FileResult, label: str):
-        if fr.tree is None:
-            fr.tree, _ = parse_checked(fr.language, fr.patched, label)
-        self.tree, self.masked = fr.tree, _mask_bom(fr.patched)
-        self.newline = newline_of(fr.patched)
+
+class _Parsed:
+    """A file's current bytes, parsed once (whole, or only heads of them when
+    `partial`) and shared by probes, edits and `describe`.  `after`: the
+    patch whose result the bytes are, when they are not the file's own."""
+
+    def __init__(self, fr: FileResult, label: str, partial: bool = False, after: str | None = None):
+        self.fr, self.label, self.partial, self.after = fr, label, partial, after
+        self.masked = _mask_bom(fr.patched)
         self.memo: dict = {}  # anchor query results on this tree (see anchors.find)
         self.floor = len(UTF8_BOM) if fr.patched.startswith(UTF8_BOM) else 0
+        self._heads: list[syntax.Head] = []
+        if not partial:
+            self.tree  # noqa: B018 -- parsed (and refused if it does not parse) when first looked at, as before
+
+    @functools.cached_property
+    def newline(self) -> bytes:
+        return newline_of(self.fr.patched)
+
+    @property
+    def tree(self):
+        """The whole file's tree (parsed now if it was not)."""
+        fr = self.fr
+        if fr.tree is None:
+            try:
+                fr.tree, _ = parse_checked(fr.language, fr.patched, self.label)
+            except Refused:
+                if self.after is None or syntax.first_error(syntax.parse(fr.language, _mask_bom(fr.original))):
+                    raise
+                # The file's own bytes parse: it is the edits that do not.
+                fr.tree, _ = parse_checked(fr.language, fr.patched, self.label, after=self.after)
+        return fr.tree
+
+    def heads(self):
+        """Heads of the file, shorter first, while there is one (a partial view of a file not parsed whole)."""
+        if not self.partial or self.fr.tree is not None:
+            return
+        for i, size in enumerate(HEADS):
+            if size >= len(self.masked):
+                return
+            if i == len(self._heads):
+                self._heads.append(syntax.parse_head(self.fr.language, self.masked, size))
+            yield self._heads[i]
+
+    def find(self, steps, lang: str, exists: bool = False) -> list[Span]:
+        """Every span an anchor names (see anchors.find); `exists`: only whether there is one matters."""
+        for head in self.heads():
+            found = find_in_head(steps, lang, head, exists)
+            if found is not None:
+                return found
+        return find(steps, lang, self.masked, self.tree, self.newline, self.memo)
+
+    def has_top_level(self, types) -> bool:
+        """Whether the file has a top-level node of one of these types."""
+        if any(any(n.type in types for n in head.settled) for head in self.heads()):
+            return True
+        return any(c.type in types for c in self.tree.root_node.children)
+
+
+def _needs_whole(m: Manifest, file: str) -> bool:
+    """Whether some anchor of the patch on this file may need the file's whole tree
+    (anything but a built-in place or a top-level-node probe; see anchors.find_in_head)."""
+    anchors = [e.steps for e in m.edits if e.file == file]
+    probes = [p.steps for p in m.probes.values() if p.file == file]
+    return (any(steps[0].at is None for steps in anchors)
+            or any(steps[0].at is None and not (len(steps) == 1 and top_level_types(steps[0].query)) for steps in probes))
 
 
 def _reparse(fr: FileResult, old: bytes, new: bytes, splices: list[Splice], label: str, ref: str):
@@ -139,13 +207,16 @@ def _last_patch_of(patches: list[Patch], resolve_path: Callable[[str], str]) -> 
 def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_path: Callable[[str], str],
                   label: Callable[[str], str], params: dict | None = None,
                   describe: Callable[[object], dict] | None = None,
-                  on_final: Callable[[FileResult], None] | None = None) -> EngineResult:
+                  on_final: Callable[[FileResult], None] | None = None, partial: bool = False) -> EngineResult:
     """`params` overrides the patches' own parameter defaults (see render_params).
 
-    `describe(tree)` gives facts about each changed file's final tree (kept in
-    FileResult.facts).  `on_final(file_result)` is called for each changed
-    file as soon as no later patch can change it, so a caller can start
-    validating it while the engine goes on with other files."""
+    `describe(view)` gives facts about each changed file's final bytes (kept
+    in FileResult.facts); the view has `.tree` (the whole tree) and
+    `.has_top_level(types)`.  `on_final(file_result)` is called for each
+    changed file as soon as no later patch can change it, so a caller can
+    start validating it while the engine goes on with other files.
+    `partial`: see the module's doc; the caller must validate each changed
+    file's final bytes (FileResult.tree is None for one not parsed whole)."""
     result = EngineResult()
     last = _last_patch_of(patches, resolve_path) if on_final else {}
     finished: set[str] = set()
@@ -155,7 +226,7 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
             return
         finished.add(fr.path)
         if describe is not None:
-            fr.facts = describe(fr.tree)
+            fr.facts = describe(_Parsed(fr, label(fr.path), partial, after=fr.patches[-1]))
         if on_final is not None:
             on_final(fr)
 
@@ -171,14 +242,15 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
                 check_utf8(original, label(path))
                 result.files[path] = FileResult(path, m.languages[file], original, original)
             if path not in parsed:
-                parsed[path] = _Parsed(result.files[path], label(path))
+                parsed[path] = _Parsed(result.files[path], label(path), partial and not _needs_whole(m, file),
+                                       after=(result.files[path].patches or [None])[-1])
             return result.files[path], parsed[path]
 
         def probe(name: str) -> bool:
             if name not in probed:
                 p = m.probes[name]
                 _, pf = current(p.file)
-                probed[name] = bool(find(p.steps, m.languages[p.file], pf.masked, pf.tree, pf.newline, pf.memo))
+                probed[name] = bool(pf.find(p.steps, m.languages[p.file], exists=True))
             return probed[name]
 
         absent: set[str] = set()  # optional roles this target does not have
@@ -208,14 +280,15 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
                 if edit.when and probe(edit.when.lstrip("!")) == edit.when.startswith("!"):
                     continue
                 edit_values = dict(values, **render_params(edit.params, {}))
-                for span in resolve(edit, lang, pf.masked, pf.tree, pf.newline, label(fr.path), pf.memo):
+                for span in checked(edit, pf.masked, label(fr.path), functools.partial(pf.find, edit.steps, lang)):
                     if span.start < pf.floor:  # never before a BOM
                         span = type(span)(pf.floor, max(span.end, pf.floor))
                     planned.append(PlannedEdit(span, edit.action, edit.code, edit.layout, edit.name, edit_values))
             if not planned:
                 continue
             patched, splices = apply_edits(fr.patched, planned, {}, f"{label(fr.path)} ({m.ref})")
-            _reparse(fr, fr.patched, patched, splices, label(fr.path), m.ref)
+            if fr.tree is not None:  # (a file read through heads only is validated by the caller)
+                _reparse(fr, fr.patched, patched, splices, label(fr.path), m.ref)
             fr.patched = patched
             fr.patches.append(m.ref)
             fr.splices.append(splices)

@@ -4,7 +4,9 @@ Parsing a 1–2 MB editor bundle with tree-sitter and running the anchor
 queries is most of an editor apply.  The result only depends on patcher's
 code and the parser's (see _code_fingerprint), the patches (their content
 hashes), the parameters, where each file role resolved, how files are named
-in messages, and the bytes of the files, so that is the key: a re-apply
+in messages, whether the run was partial (apply.py: the caller validates,
+so fewer files are parsed whole and fewer refused by tree-sitter), and the
+bytes of the files, so that is the key: a re-apply
 of the same patches to the same original bytes (after a revert, an apply
 over an apply, the same bundle in another install) replays the recorded
 splices instead, and checks the replayed bytes have the sha256 recorded when
@@ -53,21 +55,35 @@ def _code_fingerprint() -> str:
     than the rest of a cache hit; and the packages are located without being
     imported (a grammar package's import alone is ~10 ms)."""
     h = hashlib.sha256(f"{FORMAT} {__version__}".encode())
-    dirs = [(Path(__file__).resolve().parent.parent, "**/*.py")]
+    dirs = [(Path(__file__).resolve().parent.parent, True)]
     for name in _PARSER_PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.origin:
-            dirs.append((Path(spec.origin).parent, "*"))
-    for directory, pattern in dirs:
-        for path in sorted(directory.glob(pattern)):
-            if "__pycache__" in path.parts:
-                continue
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            h.update(f"{path.relative_to(directory).as_posix()} {st.st_size} {st.st_mtime_ns}\n".encode())
+            dirs.append((Path(spec.origin).parent, False))
+    for directory, sources in dirs:
+        for rel, st in sorted(_files(str(directory), "", sources)):
+            h.update(f"{rel} {st.st_size} {st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def _files(directory: str, prefix: str, sources: bool):
+    """(relative name, stat): of a source tree, each *.py at any depth (not in
+    __pycache__); of a package, each entry at its top (its compiled parser too)."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if not sources:
+                yield f"{prefix}{entry.name}", entry.stat()
+            elif entry.is_dir():
+                if entry.name != "__pycache__":
+                    yield from _files(entry.path, f"{prefix}{entry.name}/", sources)
+            elif entry.name.endswith(".py"):
+                yield f"{prefix}{entry.name}", entry.stat()
+        except OSError:
+            continue
 
 
 @dataclass
@@ -85,7 +101,8 @@ class CachedRun:
         path, doc = self._entry
         try:
             make_private_dir(path.parent)
-            write_atomic(path, json.dumps(doc, sort_keys=True).encode("utf-8"), mode=0o600)
+            # Not made durable (no fsync): an entry lost in a crash is a miss, like any damaged one.
+            write_atomic(path, json.dumps(doc, sort_keys=True).encode("utf-8"), mode=0o600, durable=False)
             _prune(path.parent)
         except (OSError, PatcherError):
             pass
@@ -144,17 +161,17 @@ def _entry_doc(result: EngineResult) -> dict:
 def cached_apply(cache_dir: Path, patches: list[Patch], read: Callable[[str], bytes],
                  resolve_path: Callable[[str], str], label: Callable[[str], str], params: dict | None = None,
                  describe: Callable[[object], dict] | None = None,
-                 on_final: Callable[[FileResult], None] | None = None) -> CachedRun:
+                 on_final: Callable[[FileResult], None] | None = None, partial: bool = False) -> CachedRun:
     """apply_patches (same arguments) through the cache in `cache_dir`; on a miss
     the engine runs with the files already read."""
     roles = resolve_roles(patches, resolve_path)
     if roles is None:  # a role that cannot be resolved: the engine says why, in its own order
         return CachedRun(apply_patches(patches, read, resolve_path, label, params=params, describe=describe,
-                                       on_final=on_final), hit=False)
+                                       on_final=on_final, partial=partial), hit=False)
     paths = sorted({p for r in roles.values() for p in r.values() if isinstance(p, str)})
     originals = {path: read(path) for path in paths}
     key_doc = {"code": _code_fingerprint(), "patches": [[p.ref, p.content_sha256] for p in patches],
-               "params": params or {}, "describe": getattr(describe, "__qualname__", None),
+               "params": params or {}, "describe": getattr(describe, "__qualname__", None), "partial": partial,
                "roles": {ref: {role: p if isinstance(p, str) else f"not applicable: {p}" for role, p in r.items()}
                          for ref, r in roles.items()},
                # Messages (a skipped patch's reason) name files by their label, e.g. an absolute path.
@@ -173,9 +190,11 @@ def cached_apply(cache_dir: Path, patches: list[Patch], read: Callable[[str], by
         except OSError:
             pass
         if on_final is not None:
-            for fr in restored.files.values():
-                on_final(fr)
+            # In the order a run hands them on: that of the patches and their file roles.
+            order = list(dict.fromkeys(p for r in roles.values() for p in r.values() if isinstance(p, str)))
+            for path in sorted(restored.files, key=lambda p: order.index(p) if p in order else len(order)):
+                on_final(restored.files[path])
         return CachedRun(restored, hit=True)
     result = apply_patches(patches, lambda path: originals[path] if path in originals else read(path), resolve_path,
-                           label, params=params, describe=describe, on_final=on_final)
+                           label, params=params, describe=describe, on_final=on_final, partial=partial)
     return CachedRun(result, hit=False, _entry=(entry_path, _entry_doc(result)))

@@ -159,11 +159,13 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(target: Path, data: bytes, mode: int | None = None) -> str:
+def write_atomic(target: Path, data: bytes, mode: int | None = None, durable: bool = True) -> str:
     """Replace `target` with `data` atomically and return the sha256 written.
 
     `mode` defaults to the existing file's permission bits (so an executable
-    stays executable), or 0o644 for a new file.
+    stays executable), or 0o644 for a new file.  `durable=False` skips the
+    fsyncs, for a file that may be lost in a crash (a cache entry that
+    carries its own checksum): still never half-written under its name.
     """
     target = Path(target)
     if mode is None:
@@ -180,7 +182,8 @@ def write_atomic(target: Path, data: bytes, mode: int | None = None) -> str:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.chmod(tmp, mode)
@@ -188,7 +191,8 @@ def write_atomic(target: Path, data: bytes, mode: int | None = None) -> str:
             raise Refused(f"{target}: the data written to the temp file does not read back identically (disk problem?); nothing replaced")
         sweep_set_aside(target.parent, target.name)
         replace_file(tmp, target)
-        _fsync_dir(target.parent)
+        if durable:
+            _fsync_dir(target.parent)
     except OSError as exc:
         raise Refused(explain_os_error(target, exc)) from None
     finally:

@@ -71,6 +71,9 @@ class JournalData:
     options: dict = field(default_factory=dict)  # what the user chose that later applies keep (--env)
     skipped: dict = field(default_factory=dict)  # patch ref -> why it was not applicable
     created_dirs: list = field(default_factory=list)  # folders apply created for new files (revert removes them)
+    # Folders that are read-only by design (a toolchain in the module cache), relative to the
+    # root, with their permission bits: writable only while files are written in them.
+    locked_dirs: dict = field(default_factory=dict)
     txn: dict = field(default_factory=dict)  # the running transaction's own bookkeeping (transaction.py)
     previous: dict | None = None  # the committed journal a re-apply replaces
     schema: int = SCHEMA

@@ -16,6 +16,8 @@ killed `revert` ("reverting"), since the user asked for the original.
 
 import os
 import secrets
+import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,29 @@ def _restore(root: Path, backups: BackupStore, rel: str, digest: str | None, mod
             path.unlink()
         return
     write_atomic(path, backups.load(digest), mode=mode)
+
+
+@contextmanager
+def opened(root: Path, data: JournalData):
+    """The target's read-only folders (data.locked_dirs) writable for the
+    owner while the body writes, and given back their recorded modes after,
+    whatever happens.  A run killed in between leaves them writable with its
+    journal unfinished, and the recovery that follows closes them again."""
+    try:
+        for rel, mode in sorted(data.locked_dirs.items()):
+            os.chmod(_target_path(root, rel), mode | stat.S_IWUSR)
+        yield
+    finally:
+        close(root, data)
+
+
+def close(root: Path, data: JournalData) -> None:
+    """Give the target's read-only folders back their recorded modes."""
+    for rel, mode in sorted(data.locked_dirs.items()):
+        try:
+            os.chmod(_target_path(root, rel), mode)
+        except OSError:
+            pass  # gone (the folder was removed meanwhile): nothing to close
 
 
 def remove_stray_temps(root: Path, files: list[FileRecord]) -> None:
@@ -110,10 +135,11 @@ def begin(root: Path, backups: BackupStore, journal: Journal, data: JournalData,
     data.txn = {"before": before, "group": group.id if group else None}
     journal.save(data)
     try:
-        for record, new in changes:
-            written = write_atomic(_target_path(root, record.path), new, mode=record.mode)
-            if written != record.post_sha256:
-                raise Refused(f"{_target_path(root, record.path)}: the bytes written do not have the planned sha256")
+        with opened(root, data):
+            for record, new in changes:
+                written = write_atomic(_target_path(root, record.path), new, mode=record.mode)
+                if written != record.post_sha256:
+                    raise Refused(f"{_target_path(root, record.path)}: the bytes written do not have the planned sha256")
     except BaseException:
         abort(root, backups, journal, data)
         raise
@@ -131,13 +157,14 @@ def abort(root: Path, backups: BackupStore, journal: Journal, data: JournalData)
     journal back to what it was (the previous apply, or none)."""
     # Only what this run wrote goes back (a journal from before txn records: every file).
     before = data.txn.get("before")
-    for f in (f for f in data.files if f.role == Role.INPLACE):
-        if before is not None and f.path not in before:
-            continue  # already as wanted: the run did not write it
-        wanted = before[f.path] if before is not None else f.pre_sha256
-        actual = sha256_file_or_none(_target_path(root, f.path))
-        if actual != wanted and _ours(actual, f.post_sha256):
-            _restore(root, backups, f.path, wanted, f.mode)
+    with opened(root, data):
+        for f in reversed([f for f in data.files if f.role == Role.INPLACE]):  # (last written, first undone)
+            if before is not None and f.path not in before:
+                continue  # already as wanted: the run did not write it
+            wanted = before[f.path] if before is not None else f.pre_sha256
+            actual = sha256_file_or_none(_target_path(root, f.path))
+            if actual != wanted and _ours(actual, f.post_sha256):
+                _restore(root, backups, f.path, wanted, f.mode)
     if data.previous:
         journal.save(JournalData.from_json(data.previous))
     else:
@@ -196,15 +223,18 @@ def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData
 
 def _finish_revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData) -> list[str]:
     restored = []
-    for f in (f for f in data.files if f.role == Role.INPLACE):
-        actual = sha256_file_or_none(_target_path(root, f.path))
-        if actual == f.pre_sha256:
-            continue
-        if not _ours(actual, f.post_sha256):
-            # Changed again after the revert began (an update racing it): the user's now.
-            continue
-        _restore(root, backups, f.path, f.pre_sha256, f.mode)
-        restored.append(f.path)
+    with opened(root, data):
+        # Last written, first undone: what an apply wrote last may refer to what it wrote
+        # before (an extensions.json entry to the extension's folder).
+        for f in reversed([f for f in data.files if f.role == Role.INPLACE]):
+            actual = sha256_file_or_none(_target_path(root, f.path))
+            if actual == f.pre_sha256:
+                continue
+            if not _ours(actual, f.post_sha256):
+                # Changed again after the revert began (an update racing it): the user's now.
+                continue
+            _restore(root, backups, f.path, f.pre_sha256, f.mode)
+            restored.append(f.path)
     journal.remove()
     return restored
 
@@ -214,7 +244,8 @@ def recover(root: Path, backups: BackupStore, journal: Journal, state_dir: Path 
     data = journal.load()
     if data is None or data.phase == APPLIED:
         return None
-    remove_stray_temps(root, data.files)
+    with opened(root, data):
+        remove_stray_temps(root, data.files)
     if data.phase == REVERTING:
         _finish_revert(root, backups, journal, data)
         return "finished an interrupted revert"
@@ -228,6 +259,7 @@ def recover(root: Path, backups: BackupStore, journal: Journal, state_dir: Path 
                        and sha256_file_or_none(_target_path(root, f.path)) != f.post_sha256]
             data.files = [f for f in data.files if f.path not in changed]
             finish(journal, data)
+            close(root, data)  # (the killed run may have left them open)
             if changed:
                 return (f"completed an interrupted apply; changed since by someone else, left as they are and "
                         f"forgotten: {', '.join(changed)}")

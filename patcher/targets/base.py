@@ -4,8 +4,15 @@ the start of each command, apply as a one-target run of runner.apply_targets,
 revert, status, and spotting patcher's changes that no journal here records
 (a record in another state directory).  go/target.py and inplace.py supply
 only what is their own: their file entries and the state of one patch.
+
+The steps of every command that writes are here too, so that the Go target,
+its rebuild (go/rebuild.py) and the in-place targets take them from one
+place: the state directory opened with recovery done and the journal loaded
+(`open_state`), the journal of an apply (`applied_journal`), and the answer
+when there is nothing to write (`_already_applied`).
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -13,12 +20,28 @@ from patcher.catalog.catalog import Catalog, Patch
 from patcher.errors import Refused
 from patcher.state import transaction
 from patcher.state.atomicio import BackupStore
-from patcher.state.journal import APPLIED, Journal, JournalData
+from patcher.state.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord
 from patcher.state.runlock import RunLock
 from patcher.state.runner import Prepared, Run, apply_targets
 from patcher.state.statedir import find_records_elsewhere, target_state_dir
 
 Say = Callable[[str], None]
+
+
+@dataclass
+class TargetState:
+    """A target's state directory as one command finds it."""
+
+    dir: Path
+    journal: Journal
+    backups: BackupStore
+    data: JournalData | None  # what the journal holds (None: no journal, nothing applied)
+
+
+def patch_records(patches: list[Patch]) -> list[PatchRecord]:
+    """How a journal names the patches of an apply; their content hashes tell a
+    later apply or rebuild whether a patch changed since."""
+    return [PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in patches]
 
 
 class TargetBase:
@@ -43,8 +66,8 @@ class TargetBase:
         """Everything up to the writes (runner.Target protocol); the lock is held."""
         raise NotImplementedError
 
-    def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
-        """Undo what `data` records; the lock is held and recovery done."""
+    def _revert(self, state: TargetState, force: bool) -> str:
+        """Undo what `state.data` records; the lock is held and recovery done."""
         raise NotImplementedError
 
     def _file_entries(self, tdir: Path, data: JournalData) -> list[dict]:
@@ -61,6 +84,13 @@ class TargetBase:
 
     def release(self) -> str | None:
         return None
+
+    OPTION = ""  # the command-line option that names a target of this kind (`--go-src`, ...)
+
+    def kept_as(self) -> tuple[str, str | None]:
+        """The option and value that name this target again after an update
+        (what `patcher keep` records): by default, its own path."""
+        return self.OPTION, str(self.state_key)
 
     def unsupported(self, patch: Patch) -> str | None:
         """Why `patch` cannot apply to this target at all, if it cannot."""
@@ -103,7 +133,8 @@ class TargetBase:
 
     # -- status ------------------------------------------------------------
     def status(self, catalog: Catalog) -> dict:
-        tdir, journal, data = self._recorded()
+        recorded = self._recorded()
+        tdir, journal, data = recorded.dir, recorded.journal, recorded.data
         entries = self._file_entries(tdir, data) if data else []
         report = {"schema": 1, "target": self.KIND, "root": str(self.root), "release": self.release(),
                   "journal": str(journal.path) if data else None, "overlay": None,
@@ -146,15 +177,19 @@ class TargetBase:
     def _tdir(self, create: bool = True) -> Path:
         return target_state_dir(self.state_base, self.KIND, self.state_key, create=create)
 
-    def _open_state(self) -> tuple[Path, Journal, BackupStore]:
+    def open_state(self) -> TargetState:
+        """The state directory (created) for a command that writes: what a killed
+        run left is settled first, then the journal is loaded.  The lock must be held."""
         tdir = self._tdir()
-        return tdir, Journal(tdir), BackupStore(tdir / "backups")
+        journal, backups = Journal(tdir), BackupStore(tdir / "backups")
+        self._recover(journal, backups)
+        return TargetState(tdir, journal, backups, journal.load())
 
-    def _recorded(self) -> tuple[Path, Journal, JournalData | None]:
-        """The journal as it is, for reading only (creates nothing)."""
+    def _recorded(self) -> TargetState:
+        """The state directory as it is, for reading only (creates nothing, recovers nothing)."""
         tdir = self._tdir(create=False)
         journal = Journal(tdir)
-        return tdir, journal, journal.load() if tdir.exists() else None
+        return TargetState(tdir, journal, BackupStore(tdir / "backups"), journal.load() if tdir.exists() else None)
 
     def lock(self) -> RunLock:
         return RunLock(self._tdir(), f"{self.NAME} {self.root}", wait=self.lock_wait)
@@ -171,6 +206,25 @@ class TargetBase:
             return f"interrupted run (journal phase {data.phase}); the next apply or revert recovers"
         return None
 
+    # -- what an apply records ---------------------------------------------
+    def applied_journal(self, patches: list[PatchRecord], files: list[FileRecord], previous: JournalData | None,
+                        **fields) -> JournalData:
+        """The journal of an apply (or rebuild) of `patches` that leaves `files`
+        as recorded; `previous`: the committed journal it replaces (an abort puts
+        it back), None when it starts over.  `fields`: the kind's own (release,
+        overlay, options...)."""
+        return JournalData(kind=self.KIND, root=str(self.root), phase=APPLIED, patches=patches, files=files,
+                           previous=previous.to_json() if previous else None, **fields)
+
+    def _nothing_to_write(self, state: TargetState, message: str,
+                          on_commit: Callable[[], None] = lambda: None) -> Prepared:
+        return Prepared(self.root, state.backups, state.journal, None, [], message, on_commit=on_commit)
+
+    def _already_applied(self, state: TargetState, refs: list[str], more: str = "",
+                         on_commit: Callable[[], None] = lambda: None) -> Prepared:
+        """An apply that finds the target as these patches make it (`more`: the rest of the message)."""
+        return self._nothing_to_write(state, f"already applied to {self.root}: {', '.join(refs)}{more}", on_commit)
+
     # -- commands ---------------------------------------------------------
     def apply(self, patches: list[Patch], force: bool = False, env: dict | None = None) -> str:
         return apply_targets([Run(self, patches, force, env)], self.state_base)[0]
@@ -179,10 +233,8 @@ class TargetBase:
         tdir = self._tdir(create=False)
         if not tdir.exists():
             return self._nothing_to_revert(Journal(tdir).path)
-        tdir, journal, backups = self._open_state()
         with self.lock():
-            self._recover(journal, backups)
-            data = journal.load()
-            if data is None:
-                return self._nothing_to_revert(journal.path)
-            return self._revert(data, journal, backups, force)
+            state = self.open_state()
+            if state.data is None:
+                return self._nothing_to_revert(state.journal.path)
+            return self._revert(state, force)

@@ -20,11 +20,11 @@ from patcher.errors import Refused
 from patcher.state import transaction
 from patcher.state.atomicio import BackupStore, ensure_writable_dir
 from patcher.state.hashing import sha256_bytes, sha256_file_or_none
-from patcher.state.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord, Role
+from patcher.state.journal import FileRecord, Journal, JournalData, Role
 from patcher.state.runner import Prepared
 from patcher.state.statedir import target_state_dir
 from patcher.state.treepaths import inside
-from patcher.targets.base import Say, TargetBase
+from patcher.targets.base import Say, TargetBase, TargetState, patch_records
 
 
 @dataclass
@@ -47,6 +47,8 @@ class InPlaceTarget(TargetBase):
     MARKS: tuple[bytes, ...] = ()  # bytes only a patched file contains (to spot a patched file without journal)
     RESTORE_ADVICE = "restore the original file to undo them"
     USES_ENV = True  # whether --env values mean something to this target's patches
+    # Files that refer to the others (a listing, checksums): written after them, undone before them.
+    WRITTEN_LAST: tuple[str, ...] = ()
 
     # -- for subclasses ---------------------------------------------------
     def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
@@ -142,8 +144,8 @@ class InPlaceTarget(TargetBase):
         return plan
 
     def dry_run(self, patches: list[Patch], force: bool, env: dict | None) -> str:
-        tdir, _, prev = self._recorded()
-        plan = self.make_plan(patches, env, prev, BackupStore(tdir / "backups"))
+        recorded = self._recorded()
+        plan = self.make_plan(patches, env, recorded.data, recorded.backups)
         for ref, why in plan.skipped.items():
             self.say(f"{ref}: {why}")
         return "".join(unified(rel, self.as_utf8(plan.current.get(rel)), self.as_utf8(plan.desired[rel]))
@@ -151,24 +153,21 @@ class InPlaceTarget(TargetBase):
 
     # -- apply ------------------------------------------------------------
     def prepare(self, patches: list[Patch], force: bool, env: dict | None) -> Prepared:
-        tdir, journal, backups = self._open_state()
-        self._recover(journal, backups)
-        prev = journal.load()
-        plan = self.make_plan(patches, env, prev, backups)
+        state = self.open_state()
+        prev = state.data
+        plan = self.make_plan(patches, env, prev, state.backups)
         skipped = "".join(f"; {ref}: {why}" for ref, why in plan.skipped.items())
         changes = plan.changes()
         applied = [p for p in patches if p.ref not in plan.skipped]
         if not changes:
             if not plan.patched_by and not prev:
-                return Prepared(self.root, backups, journal, None, [], f"nothing to apply to {self.root}{skipped}",
-                                on_commit=plan.on_commit)
-            return Prepared(self.root, backups, journal, None, [],
-                            f"already applied to {self.root}: {', '.join(p.ref for p in applied)}{skipped}",
-                            on_commit=plan.on_commit)
+                return self._nothing_to_write(state, f"nothing to apply to {self.root}{skipped}", plan.on_commit)
+            return self._already_applied(state, [p.ref for p in applied], skipped, plan.on_commit)
         self.check_writable(changes, force)
         created = self._create_dirs(changes)
         files, pairs = [], []
-        for rel in sorted(plan.desired):
+        # Written in this order (and undone in the reverse one, see transaction.py).
+        for rel in sorted(plan.desired, key=lambda r: (r in self.WRITTEN_LAST, r)):
             original, desired = plan.originals[rel], plan.desired[rel]
             rec = FileRecord(rel, Role.INPLACE, sha256_bytes(original) if original is not None else None,
                              sha256_bytes(desired) if desired is not None else None,
@@ -179,14 +178,11 @@ class InPlaceTarget(TargetBase):
                     raise Refused(f"{self.label(rel)}: internal error: asked to delete a file")  # pragma: no cover
                 pairs.append((rec, desired))
         created_before = prev.created_dirs if prev else []
-        data = JournalData(kind=self.KIND, root=str(self.root), phase=APPLIED,
-                           patches=[PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in applied],
-                           files=files, options={"env": plan.env}, skipped=plan.skipped,
-                           created_dirs=created_before + created,
-                           previous=prev.to_json() if prev else None)
+        data = self.applied_journal(patch_records(applied), files, prev, options={"env": plan.env},
+                                    skipped=plan.skipped, created_dirs=created_before + created)
         what = "; ".join(plan.summary) or "originals restored"
         message = f"applied {', '.join(p.ref for p in applied) or 'nothing'} to {self.root}: {what}{skipped}"
-        return Prepared(self.root, backups, journal, data, pairs, message,
+        return Prepared(self.root, state.backups, state.journal, data, pairs, message,
                         on_commit=plan.on_commit, on_abort=lambda: self._remove_dirs(created))
 
     def _create_dirs(self, rels: list[str]) -> list[str]:
@@ -212,11 +208,12 @@ class InPlaceTarget(TargetBase):
                 pass  # not empty (the user put something there) or already gone
 
     # -- revert -----------------------------------------------------------
-    def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
-        done = transaction.revert(self.root, backups, journal, data, force)
+    def _revert(self, state: TargetState, force: bool) -> str:
+        data = state.data
+        done = transaction.revert(self.root, state.backups, state.journal, data, force)
         self._remove_dirs(data.created_dirs)
-        shutil.rmtree(backups.directory, ignore_errors=True)
-        names = ", ".join(done.restored) if done.restored else "nothing (files already as before)"
+        shutil.rmtree(state.backups.directory, ignore_errors=True)
+        names = ", ".join(sorted(done.restored)) if done.restored else "nothing (files already as before)"
         left = (f"; left as they are (changed since apply, updated or edited?; patcher's record of them forgotten): "
                 f"{', '.join(done.left)}" if done.left else "")
         return f"reverted {', '.join(p.ref for p in data.patches) or 'patcher changes'} on {self.root}: restored {names}{left}"

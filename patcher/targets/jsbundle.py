@@ -5,8 +5,12 @@ resources/app (editor/target.py) and an installed Go extension
 What they share: file roles (@main, ...) resolved once per run by the
 target kind, the engine run (kept in the engine's result cache) over the
 original bytes, and validation of every patched file with `node --check` in
-the file's own module mode, started as soon as the file is final, with the
-runtime the bundle really runs on first (targets/noderun.py).  A kind says
+the file's own module mode, with the runtime the bundle really runs on first
+(targets/noderun.py): each check is started (node starting up) before the
+engine runs and handed its file as soon as the file is final.  With node to
+validate, the engine parses a file whole only where an anchor needs the
+whole tree (engine/apply.py `partial`); a run node rejects is made again
+with every file parsed whole, so a refusal says what it always said.  A kind says
 where its roles are (`_find_role`), which executables are its own runtime
 (`runtime_candidates`), and what else a plan needs (`_complete_plan`).
 """
@@ -60,15 +64,15 @@ def package_file(folder: Path, value, key: str, what: str, where: str) -> str:
     raise Refused(f"{folder / rel}: {what} package.json names does not exist")
 
 
-def module_kind(tree) -> str:
-    """"module" if the parsed file has top-level import/export statements, else "commonjs"."""
-    kinds = {c.type for c in tree.root_node.children}
-    return "module" if kinds & {"import_statement", "export_statement"} else "commonjs"
+# What makes a JavaScript file an ES module by its own text: a top-level import or export statement.
+ESM_STATEMENTS = frozenset({"import_statement", "export_statement"})
 
 
-def _describe(tree) -> dict:
-    """What node --check needs to know of a patched file's final tree (kept in the engine's cache)."""
-    return {"kind": module_kind(tree)}
+def _describe(view) -> dict:
+    """What node --check needs to know of a patched file (kept in the engine's cache): its module
+    kind ("module" with a top-level import/export statement, else "commonjs"), read from the
+    first top-level statements when they show one."""
+    return {"kind": "module" if view.has_top_level(ESM_STATEMENTS) else "commonjs"}
 
 
 class BundleTarget(InPlaceTarget):
@@ -77,6 +81,8 @@ class BundleTarget(InPlaceTarget):
     def __init__(self, root: Path, state_dir: Path, say: Say = lambda s: None, lock_wait: float = 0.0):
         super().__init__(root, state_dir, say, lock_wait)
         self._roles: dict[str, str | NotApplicable] = {}
+        self._runtime: list[noderun.Runtime | None] = []  # what node --check runs with, once looked for
+        self._runtime_said = False
 
     # -- for subclasses ---------------------------------------------------
     def _find_role(self, name: str) -> str:
@@ -118,22 +124,44 @@ class BundleTarget(InPlaceTarget):
 
     # -- planning ---------------------------------------------------------
     def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
+        runtime = self._find_runtime()
+        # With node to check the result, the engine parses a file whole only where an
+        # anchor needs it (the spawn hook needs the first statements only).
+        before = (dict(plan.desired), dict(plan.patched_by))
+        try:
+            self._compute(plan, patches, prev, backups, runtime, partial=runtime is not None)
+        except noderun.Rejected:
+            if runtime is None:
+                raise
+            # node rejects a file the engine read only in part: the run again, every file
+            # parsed whole, so the refusal is the one it always was (tree-sitter's, else node's).
+            plan.desired, plan.patched_by = dict(before[0]), dict(before[1])
+            self._compute(plan, patches, prev, backups, runtime, partial=False)
+
+    def _compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None,
+                 runtime: noderun.Runtime | None, partial: bool) -> None:
         from patcher.engine.resultcache import cached_apply
 
-        # Each file goes to node --check (its own process) as soon as it is final,
-        # while the engine parses and patches the next one.
-        checks: noderun.NodeChecks | None = None
+        # Each file goes to node --check (its own process) as soon as it is final, while the
+        # engine parses and patches the next one.  The checks of the files after the first
+        # start now, so node has started up by the time their bytes come (the first file's
+        # come before node would be ready: its check starts with them).
+        checks = noderun.NodeChecks(runtime)
+        for rel in self._files_of(patches)[1:]:
+            checks.expect(self.label(rel), self.node_kind(rel))
+        started = False
 
         def check(fr: "FileResult") -> None:
-            nonlocal checks
-            if checks is None:
-                checks = noderun.NodeChecks(self._runtime())
+            nonlocal started
+            if not started:
+                started = True
+                self._say_runtime(runtime)
             checks.start(fr.patched, fr.facts["kind"], self.label(fr.path))
 
         try:
             run = cached_apply(self.state_base / "cache" / "engine", patches,
                                lambda rel: self.original(rel, prev, backups, plan), self.role, self.label,
-                               params={"env": plan.env}, describe=_describe, on_final=check)
+                               params={"env": plan.env}, describe=_describe, on_final=check, partial=partial)
             plan.skipped = dict(run.result.skipped)
             kinds = {}
             for rel, r in run.result.files.items():
@@ -143,23 +171,60 @@ class BundleTarget(InPlaceTarget):
                     kinds[rel] = r.facts["kind"]
             self._complete_plan(plan, prev, backups)
         except BaseException:
-            if checks is not None:
-                checks.close()
+            checks.close()
             raise
-        if checks is not None:
-            checks.finish({self.label(rel): plan.originals[rel] for rel in kinds})
+        checks.finish({self.label(rel): plan.originals[rel] for rel in kinds})
         plan.on_commit = run.remember
         plan.summary = [", ".join(f"{rel} ({kind})" for rel, kind in sorted(kinds.items()))] if kinds else []
 
-    def _runtime(self) -> noderun.Runtime | None:
-        """What node --check runs with (said in a note unless it is node on PATH)."""
-        runtime = noderun.find_runtime(self.runtime_candidates())
+    def _files_of(self, patches: list[Patch]) -> list[str]:
+        """The files the patches' roles name here (those that exist), in order."""
+        out = []
+        for patch in patches:
+            for file in patch.manifest.languages:
+                try:
+                    rel = self.role(file)
+                except PatcherError:  # not applicable, or the engine says why
+                    continue
+                if rel not in out:
+                    out.append(rel)
+        return out
+
+    def node_kind(self, rel: str) -> str:
+        """How node loads this file: by its extension, else by the nearest package.json's "type"
+        (only the guess a check is started with, before the file's own statements are known)."""
+        if rel.endswith((".mjs", ".cjs")):
+            return "module" if rel.endswith(".mjs") else "commonjs"
+        folder = self.path(rel).parent
+        while True:
+            try:
+                doc = json.loads((folder / "package.json").read_text(encoding="utf-8-sig"))
+            except FileNotFoundError:
+                doc = None
+            except (OSError, ValueError, UnicodeDecodeError):
+                return "commonjs"
+            if doc is not None:
+                return "module" if isinstance(doc, dict) and doc.get("type") == "module" else "commonjs"
+            if folder == self.root or folder.parent == folder:
+                return "commonjs"
+            folder = folder.parent
+
+    def _find_runtime(self) -> noderun.Runtime | None:
+        """What node --check runs with (looked for once)."""
+        if not self._runtime:
+            self._runtime.append(noderun.find_runtime(self.runtime_candidates()))
+        return self._runtime[0]
+
+    def _say_runtime(self, runtime: noderun.Runtime | None) -> None:
+        """The note on what checks the patched files (once; none for node on PATH)."""
+        if self._runtime_said:
+            return
+        self._runtime_said = True
         if runtime is None:
             self.say("note: neither the editor's own runtime nor node on PATH was found: only the tree-sitter "
                      "check ran on the patched files (no node --check)")
         elif not runtime.on_path:
             self.say(f"note: node --check with {runtime.what}")
-        return runtime
 
     def unsupported(self, patch: Patch) -> str | None:
         """Why a patch would be "not applicable" here (None: it applies, or apply would say why not).

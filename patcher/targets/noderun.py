@@ -1,6 +1,19 @@
 """node itself as the validator of patched JavaScript: `node --check` of each
 file, in its own process, in the file's module mode.
 
+The file goes to node on its stdin, its module mode named by `--input-type`:
+node's own check (internal/main/check_syntax.js) compiles stdin exactly as it
+compiles a file, as an ES module (ModuleWrap) or CommonJS (wrapSafe), only the
+mode comes from the flag instead of the file's name.  So a check can be
+started before the file is known (NodeChecks.expect): node starts up while
+the engine still works, and only compiles once the bytes arrive.  Those are
+written by the caller's own thread (a helper thread would wait for the GIL
+while the engine parses the next file), so `expect` is for files handed on
+a while later; a check started with its file gets a temporary copy as stdin,
+which node reads on its own.  A check started ahead that fails is made again
+from a copy, whose verdict is the one that counts (a runtime may be unable
+to read a pipe: node.exe under Wine).
+
 The editor's own runtime first: its executable run with ELECTRON_RUN_AS_NODE=1
 is a node of exactly the version the editor (and its extension host) runs, and
 most Windows users have no node on PATH; a VS Code / Cursor server's own
@@ -19,6 +32,10 @@ from pathlib import Path
 from patcher.errors import Refused
 
 _PROBE = "process.stdout.write('patcher-node '+process.versions.node)"
+
+
+class Rejected(Refused):
+    """node --check does not accept a file (the message says which, and why)."""
 
 
 @dataclass(frozen=True)
@@ -99,33 +116,73 @@ def node_check(files: list[tuple[bytes, str, str]], originals: dict[str, bytes] 
     return checks.finish(originals)
 
 
+def _feed(proc: subprocess.Popen, data: bytes) -> None:
+    """Write a file to a check's stdin, then end it (node reads to the end, then compiles)."""
+    try:
+        proc.stdin.write(data)
+    except OSError:  # node is gone already (it failed to start, or was stopped): its exit says why
+        pass
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        proc.stdin = None  # (ended: communicate() has nothing more to send)
+
+
 class NodeChecks:
-    """`node --check` runs started one by one (each in its own process, while
-    the caller goes on) and awaited together; without a runtime, nothing runs."""
+    """`node --check` runs, each in its own process (see the module's doc),
+    started one by one while the caller goes on, or ahead of their file
+    (`expect`), and awaited together; without a runtime, nothing runs."""
 
     def __init__(self, runtime: Runtime | None):
         self.runtime = runtime
-        self._tmp: tempfile.TemporaryDirectory | None = None
-        self._running: list[tuple[str, str, subprocess.Popen]] = []
+        self._ahead: dict[str, tuple[str, subprocess.Popen]] = {}  # label -> (module kind, a check waiting for its file)
+        # (label, kind, process, the bytes when they went through a pipe to a check started ahead)
+        self._running: list[tuple[str, str, subprocess.Popen, bytes | None]] = []
+
+    def _spawn(self, kind: str, stdin=subprocess.PIPE) -> subprocess.Popen:
+        env = dict(os.environ, **self.runtime.env)
+        return subprocess.Popen([self.runtime.exe, "--check", f"--input-type={kind}"], stdin=stdin,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+    def expect(self, label: str, kind: str) -> None:
+        """Start the check of a file that is not known yet, in the module kind it will likely have
+        (a guess: a file of another kind gets a check of its own, this one is stopped).  For a
+        file handed on a while later: its bytes are then written to node in the caller's thread."""
+        if self.runtime is not None and label not in self._ahead:
+            self._ahead[label] = (kind, self._spawn(kind))
 
     def start(self, data: bytes, kind: str, label: str) -> None:
         if self.runtime is None:
             return
-        if self._tmp is None:
-            # (a scanner holding a copy open on Windows must not turn cleanup into the error reported)
-            self._tmp = tempfile.TemporaryDirectory(prefix="patcher-check-", ignore_cleanup_errors=True)
-        path = Path(self._tmp.name) / f"bundle{len(self._running)}{'.mjs' if kind == 'module' else '.cjs'}"
-        path.write_bytes(data)
-        env = dict(os.environ, **self.runtime.env)
-        self._running.append((label, kind, subprocess.Popen([self.runtime.exe, "--check", str(path)],
-                                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                                            stdin=subprocess.DEVNULL, env=env)))
+        kind_ahead, proc = self._ahead.pop(label, (None, None))
+        if proc is not None and kind_ahead != kind:
+            _stop(proc)
+            proc = None
+        if proc is not None:
+            _feed(proc, data)
+            self._running.append((label, kind, proc, data))
+        else:
+            self._running.append((label, kind, self._from_copy(data, kind), None))
+
+    def _from_copy(self, data: bytes, kind: str) -> subprocess.Popen:
+        """A check whose stdin is a temporary copy of the file (node reads it on its own)."""
+        with tempfile.TemporaryFile(prefix="patcher-check-") as copy:
+            copy.write(data)
+            copy.seek(0)
+            return self._spawn(kind, stdin=copy)
 
     def _failures(self) -> list[tuple[str, str, str]]:
         """(label, kind, node's reason) for each started file node does not accept."""
         failures = []
-        for label, kind, proc in self._running:
+        for label, kind, proc, piped in self._running:
             _, err = proc.communicate()
+            if proc.returncode != 0 and piped is not None:
+                # Through a pipe, a runtime may fail to read its stdin at all (node.exe under
+                # Wine: EBADF): only the check of a copy can say the file is not accepted.
+                proc = self._from_copy(piped, kind)
+                _, err = proc.communicate()
             if proc.returncode != 0:
                 text = err.decode("utf-8", "replace")
                 reason = next((ln.strip() for ln in text.splitlines() if "Error" in ln), text.strip()[-200:])
@@ -133,19 +190,17 @@ class NodeChecks:
         return failures
 
     def close(self) -> None:
-        """Stop what still runs and remove the copies (after an error elsewhere)."""
-        for _, _, proc in self._running:
-            if proc.returncode is None:  # not awaited yet
-                proc.kill()
-                proc.communicate()
-        self._running = []
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        """Stop what still runs or waits (after an error elsewhere, or a file that never came)."""
+        for proc in [p for _, p in self._ahead.values()] + [p for _, _, p, _ in self._running]:
+            _stop(proc)
+        self._ahead, self._running = {}, []
 
     def finish(self, originals: dict[str, bytes] | None = None) -> bool:
         """Wait for every run: False when nothing was checked; Refused with node's
         reason for the first file it rejects (saying whether it rejects the original already)."""
+        for _, proc in self._ahead.values():  # expected files that were never handed on
+            _stop(proc)
+        self._ahead = {}
         if self.runtime is None or not self._running:
             self.close()
             return False
@@ -162,11 +217,23 @@ class NodeChecks:
                 again.close()
                 raise
             if again._failures_then_close():
-                raise Refused(f"{label}: node --check rejects the original file already ({reason}); not a valid bundle, nothing written")
-        raise Refused(f"{label}: node --check rejects the patched file ({reason}); nothing written")
+                raise Rejected(f"{label}: node --check rejects the original file already ({reason}); not a valid bundle, nothing written")
+        raise Rejected(f"{label}: node --check rejects the patched file ({reason}); nothing written")
 
     def _failures_then_close(self) -> list[tuple[str, str, str]]:
         try:
             return self._failures()
         finally:
             self.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stderr):
+        if pipe is not None and not pipe.closed:
+            try:
+                pipe.close()
+            except OSError:
+                pass

@@ -112,6 +112,7 @@ def readable(data: bytes) -> bytes:
 
 class PwshTarget(SingleFileTarget):
     KIND = "pwsh"
+    OPTION = "--ps-profile"
     NAME = "PowerShell profile"
     MARKS = (b"# >>> patcher pwsh/",)
     USES_ENV = False

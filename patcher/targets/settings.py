@@ -54,6 +54,7 @@ def apply_members(original: bytes | None, members: list[tuple[list[str], object]
 
 class SettingsTarget(SingleFileTarget):
     KIND = "settings"
+    OPTION = "--settings"
     NAME = "settings file"
     locate = staticmethod(find_settings)
 

@@ -2,6 +2,7 @@ import textwrap
 
 import pytest
 
+from conftest import GOEXT_BUILDS
 from patcher.catalog.catalog import Catalog
 from patcher.engine.apply import apply_patches
 from patcher.errors import Refused
@@ -101,8 +102,14 @@ def _editor_run(tmp_path, monkeypatch, events):
 
     app = bundlegen.make_app(tmp_path / "c", shape="esm", winpty=True, esm_bytes=200_000)
     target = CursorTarget(str(app), tmp_path / "state")
-    find = engine.find
-    monkeypatch.setattr(engine, "find", lambda steps, *a: events.append(("probe", steps[0].query[:20])) or find(steps, *a))
+    find = engine._Parsed.find
+
+    def recording(self, steps, lang, exists=False):
+        if exists:  # a probe: only whether its anchor matches
+            events.append(("probe", steps[0].query[:20]))
+        return find(self, steps, lang, exists)
+
+    monkeypatch.setattr(engine._Parsed, "find", recording)
     cat = Catalog()
     patches = [cat.get("cursor/spawn-env-hook@1"), cat.get("cursor/winpty-mode@2")]
 
@@ -213,3 +220,51 @@ def test_an_optional_role_the_target_lacks_and_an_anchor_that_may_match_nowhere(
     assert not alone.skipped and set(alone.files) == {"main.js"} and alone.files["main.js"].patches == ["demo/roles@1"]
     none = apply_patches([patch], {"main.js": b"h(2);\n"}.__getitem__, role(False), str)
     assert none.files["main.js"].patched == b"h(2);\n" and not none.skipped
+
+
+@pytest.mark.parametrize("shape", ["esm", "cjs", "esm-crlf-bom", "unminified-pty", "no-winpty"])
+def test_a_partial_run_makes_the_whole_runs_edits(tmp_path, shape):
+    """partial=True reads the spawn hook's places from a head; every byte, fact and splice is the
+    whole run's (the patched file of a partial run is validated by node, not parsed again)."""
+    import bundlegen
+    from patcher.targets.editor.target import CursorTarget
+    from patcher.targets.jsbundle import _describe
+
+    kw = {"esm": {}, "cjs": {"shape": "cjs"}, "esm-crlf-bom": {"crlf": True}, "unminified-pty": {"unminified_pty": True},
+          "no-winpty": {"winpty": False}}[shape]
+    app = bundlegen.make_app(tmp_path / "c", esm_bytes=300_000, **dict({"shape": "esm"}, **kw))
+    if shape == "esm-crlf-bom":
+        main = app / "out/main.js"
+        main.write_bytes(b"\xef\xbb\xbf" + main.read_bytes())
+    target = CursorTarget(str(app), tmp_path / "state")
+    cat = Catalog()
+    patches = [cat.get("cursor/spawn-env-hook@1"), cat.get("cursor/winpty-mode@2")]
+    runs = [apply_patches(patches, lambda rel: (app / rel).read_bytes(), target.role, target.label, describe=_describe,
+                          params={"env": {"PYTHONUTF8": "1"}}, partial=partial) for partial in (True, False)]
+    part, whole = runs
+    assert part.skipped == whole.skipped and sorted(part.files) == sorted(whole.files)
+    for path, fr in part.files.items():
+        other = whole.files[path]
+        assert (fr.patched, fr.patches, fr.facts, fr.splices) == (other.patched, other.patches, other.facts, other.splices)
+    main = part.files["out/main.js"]
+    assert main.tree is None if shape != "cjs" else main.tree is not None, "a CommonJS main is parsed whole (no top-level import to find)"
+    assert main.facts == {"kind": "commonjs" if shape == "cjs" else "module"}
+
+
+@pytest.mark.parametrize("build", GOEXT_BUILDS or [None], ids=[b.name for b in GOEXT_BUILDS] or ["none"])
+def test_a_partial_run_of_the_go_extension_patch_is_the_whole_run(tmp_path, build):
+    """goext/utf8-stream-decode: its listeners may be anywhere, so its files are parsed whole
+    either way (and not parsed again for its prologue edit): the same result."""
+    if build is None:
+        pytest.skip("no golang.go builds")
+    from patcher.targets.goext.target import GoExtTarget
+    from patcher.targets.jsbundle import _describe
+
+    target = GoExtTarget(str(build), tmp_path / "state")
+    patches = Catalog().defaults("goext")
+    part, whole = (apply_patches(patches, lambda rel: (build / rel).read_bytes(), target.role, target.label,
+                                 describe=_describe, partial=partial) for partial in (True, False))
+    assert part.skipped == whole.skipped and sorted(part.files) == sorted(whole.files)
+    for path, fr in part.files.items():
+        assert (fr.patched, fr.facts, fr.splices) == (whole.files[path].patched, whole.files[path].facts, whole.files[path].splices)
+        assert fr.tree is not None

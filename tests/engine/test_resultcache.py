@@ -9,6 +9,7 @@ from pathlib import Path
 import corpus
 import pytest
 
+from conftest import GOEXT_BUILDS
 from patcher.catalog.catalog import Catalog
 from patcher.engine import resultcache, syntax
 from patcher.engine.apply import apply_patches
@@ -171,3 +172,72 @@ def test_an_unwritable_cache_does_not_fail_the_apply(app, tmp_path):
     run = _run(app, blocker / "engine")
     run.remember()  # no error: a cache that cannot be written is just not written
     assert blocker.read_text().startswith("a file")
+
+
+def test_a_partial_run_gives_what_a_whole_run_gives_and_is_kept_apart(app, tmp_path, monkeypatch):
+    """partial=True (node validates): server-main.js is read through a head only, never parsed
+    whole; the result is byte for byte the whole run's, and the cache keeps the two apart
+    (a run without node, which must parse every file, does not replay a partial one)."""
+    cache, engine = tmp_path / "cache", Engine(monkeypatch)
+    main = (app / "out/server-main.js").read_bytes()
+    parse, seen = syntax.parse, []
+
+    def parsing(lang, source, *rest):
+        seen.append(len(source))
+        return parse(lang, source, *rest)
+
+    monkeypatch.setattr(syntax, "parse", parsing)
+    target = CursorTarget(str(app), tmp_path / "state")
+
+    def run(partial):
+        return resultcache.cached_apply(cache, _patches(), lambda rel: (app / rel).read_bytes(), target.role, target.label,
+                                        params={"env": {"PYTHONUTF8": "1"}}, describe=_describe, partial=partial)
+
+    part = run(True)
+    assert len(main) not in seen and max(seen) < len(main), "server-main.js: heads only"
+    part.remember()
+    whole = run(False)
+    assert not whole.hit and engine.runs == 2
+    _same(part.result, whole.result)
+    assert run(True).hit and engine.runs == 2
+
+
+def test_the_code_fingerprint_sees_every_source_and_nothing_else(tmp_path):
+    """Every *.py at any depth (not __pycache__'s) of patcher's tree, every entry at the top of a
+    parser package; a touched source is another fingerprint."""
+    import os
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "__pycache__").mkdir()
+    for rel in ("x.py", "a/y.py", "a/b/z.py", "a/notes.txt", "__pycache__/x.cpython-311.pyc"):
+        (tmp_path / rel).write_text("1")
+    assert sorted(rel for rel, _ in resultcache._files(str(tmp_path), "", True)) == ["a/b/z.py", "a/y.py", "x.py"]
+    assert sorted(rel for rel, _ in resultcache._files(str(tmp_path), "", False)) == ["__pycache__", "a", "x.py"]
+    source = Path(resultcache.__file__)
+    before, st = resultcache._code_fingerprint(), source.stat()
+    try:
+        os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        assert resultcache._code_fingerprint() != before
+    finally:
+        os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+@pytest.mark.skipif(not GOEXT_BUILDS, reason="no golang.go builds")
+def test_a_hit_hands_the_files_on_in_the_order_a_run_does(tmp_path):
+    """The patches' and roles' order (dist/goMain.js, then the legacy adapter), not the paths'
+    (the first file's check starts with it; the later ones' were started ahead, see jsbundle)."""
+    from patcher.targets.goext.target import GoExtTarget
+
+    build = GOEXT_BUILDS[-1]
+    target = GoExtTarget(str(build), tmp_path / "state")
+    cache = tmp_path / "cache"
+
+    def run(finals):
+        return resultcache.cached_apply(cache, Catalog().defaults("goext"), lambda rel: (build / rel).read_bytes(),
+                                        target.role, target.label, describe=_describe, partial=True,
+                                        on_final=lambda fr: finals.append(fr.path))
+
+    cold, warm = [], []
+    run(cold).remember()
+    assert run(warm).hit
+    assert cold == warm == ["dist/goMain.js", "dist/debugAdapter.js"]

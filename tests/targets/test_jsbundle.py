@@ -2,15 +2,8 @@ import json
 
 import pytest
 
-import bundlegen
 from patcher.errors import Refused
 from patcher.targets import jsbundle
-
-
-def test_module_kind_from_the_file_itself():
-    from patcher.engine import syntax
-    assert jsbundle.module_kind(syntax.parse("javascript", bundlegen.esm_main(20_000).encode())) == "module"
-    assert jsbundle.module_kind(syntax.parse("javascript", bundlegen.cjs_main().encode())) == "commonjs"
 
 
 def test_a_package_json_entry_must_name_a_file_inside_the_folder(tmp_path):
@@ -25,3 +18,19 @@ def test_a_package_json_entry_must_name_a_file_inside_the_folder(tmp_path):
     (tmp_path / "package.json").write_text(json.dumps([1]))
     with pytest.raises(Refused, match="package.json: not a JSON object"):
         jsbundle.read_package_json(tmp_path, "x")
+
+
+def test_the_kind_a_check_is_started_with_is_the_one_node_would_load_the_file_as(tmp_path):
+    from patcher.targets.jsbundle import BundleTarget
+
+    app = tmp_path / "app"
+    (app / "out" / "sub").mkdir(parents=True)
+    target = BundleTarget(app, tmp_path / "state")
+    assert target.node_kind("out/x.mjs") == "module" and target.node_kind("out/x.cjs") == "commonjs"
+    assert target.node_kind("out/x.js") == "commonjs", "no package.json up to the root"
+    (app / "package.json").write_text(json.dumps({"type": "module"}))
+    assert target.node_kind("out/sub/x.js") == "module"
+    (app / "out" / "package.json").write_text(json.dumps({"name": "nearest, without a type"}))
+    assert target.node_kind("out/sub/x.js") == "commonjs", "the nearest package.json decides, as in node"
+    (app / "out" / "package.json").write_text("{ not json")
+    assert target.node_kind("out/sub/x.js") == "commonjs"

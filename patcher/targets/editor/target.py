@@ -39,11 +39,13 @@ def parse_env(items: list[str]) -> dict[str, str]:
 
 class CursorTarget(BundleTarget):
     KIND = "cursor"
+    OPTION = "--cursor"
     NAME = "editor"
     # What the spawn hook and the winpty guard insert (the main bundle, the pty host).
     MARKS = (b"patcher: cursor/spawn-env-hook@", b'process.env.PATCHER_WINPTY!=="0"')
     MARKED_ROLES = ("@main", "@ptyhost")
     RESTORE_ADVICE = "reinstall the editor to get the original back"
+    WRITTEN_LAST = (PRODUCT,)  # its checksums are of the bundles written before it
     # Where each file role sits in a patch's before/after cases (`patcher test`).
     CASE_PATHS = CASE_PATHS
 

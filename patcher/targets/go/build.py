@@ -83,6 +83,11 @@ def build_env(goroot: Path, settings: BuildSettings, scratch: Path | None = None
             env["GOPATH"] = str(scratch / "gopath")
         if not env.get("GOCACHE"):
             env["GOCACHE"] = str(scratch / "gocache")
+    if scratch is not None:
+        # The build and the self-test need no module (std and cmd vendor theirs, the probe
+        # has none), and `go build -overlay` may not replace files beneath GOMODCACHE, which
+        # is where a toolchain that GOTOOLCHAIN=auto downloaded is: an empty one of our own.
+        env["GOMODCACHE"] = str(scratch / "gomodcache")
     return env
 
 

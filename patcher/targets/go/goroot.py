@@ -141,14 +141,46 @@ def goroot_of(go: Path, env: dict | None = None) -> Path:
 
 def locate_goroot(arg: str | os.PathLike | None) -> tuple[GoRoot, str | None]:
     """The GOROOT for --go-src ARG, and a note saying how it was found:
-    `auto` is the GOROOT of the go first on PATH."""
+    `auto` is the GOROOT of the go that `go` really runs in the current
+    directory: the go first on PATH, or the toolchain it switches to there."""
     if str(arg) != "auto":
         return open_goroot(arg), None
     go = go_on_path()
     if go is None:
         raise Refused("--go-src auto: no go on PATH; give --go-src DIR (the directory `go env GOROOT` prints)")
-    root = goroot_of(go)
-    return open_goroot(root), f"note: --go-src auto: using {root} (the GOROOT of {go}, first on PATH)"
+    root, how = switched_goroot(go)
+    return open_goroot(root), f"note: --go-src auto: using {root} ({how})"
+
+
+def switched_goroot(go: Path) -> tuple[Path, str]:
+    """The GOROOT `go` runs in the current directory after toolchain switching,
+    and how it came to be that one.  Found the way the go command finds it
+    (its own settings, go's selection rules; doctor reports the same), never by
+    letting it switch: that could download a toolchain."""
+    from patcher.targets.go import goenv, toolchains
+
+    try:
+        asked = goenv.ask_go(go, dict(os.environ), Path.cwd())
+    except goenv.GoQueryFailed:
+        return goroot_of(go), f"the GOROOT of {go}, first on PATH"
+    sel = goenv.select_toolchain(asked.gotoolchain, asked.version, asked.module_file())
+    if sel.local or sel.invalid:
+        # (its own GOROOT, asked without a GOROOT of the environment, which may name another Go)
+        return goroot_of(go), f"the GOROOT of {go}, first on PATH"
+    exe = shutil.which(sel.runs)  # a goX.Y.Z command on PATH comes first, in either mode
+    if exe:
+        return goroot_of(Path(exe)), f"go here switches to {sel.runs} on PATH: {exe} ({sel.why})"
+    if sel.how == "path":
+        raise Refused(f"--go-src auto: go here runs {sel.runs} from PATH ({sel.why}), and there is none; "
+                      "give --go-src DIR")
+    cache = Path(asked.settings.get("GOMODCACHE") or toolchains.module_cache())
+    found = cache / toolchains.MODULE_DIR / toolchains.folder_name(sel.runs, asked.settings.get("GOHOSTOS", ""),
+                                                                     asked.settings.get("GOHOSTARCH", ""))
+    if not found.is_dir():
+        raise Refused(f"--go-src auto: go here would download {sel.runs} ({sel.why}) and it is not in the module cache "
+                      f"yet ({found}): run go here once, then apply (or `patcher apply --go-toolchains`), or set "
+                      "GOTOOLCHAIN=local")
+    return found, f"go here switches to {sel.runs} ({sel.why}): a toolchain in the module cache"
 
 
 def check_supported(goroot: GoRoot, patch_refs_and_lines: list[tuple[str, tuple[str, ...]]]) -> None:

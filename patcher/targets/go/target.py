@@ -11,22 +11,24 @@ rebuild: build again from the recorded overlay (cache cleared, state copied
          to another machine with the same release).
 """
 
+import os
 import shutil
+import stat
 from pathlib import Path
 
 from patcher.catalog.catalog import Catalog, Patch
 from patcher.errors import Refused
 from patcher.state import transaction
-from patcher.state.atomicio import BackupStore, ensure_writable_dir, make_private_dir, sweep_set_aside
+from patcher.state.atomicio import BackupStore, ensure_writable_dir, sweep_set_aside
 from patcher.state.hashing import sha256_bytes, sha256_file_or_none
-from patcher.state.journal import APPLIED, FileRecord, Journal, JournalData, PatchRecord, Role
+from patcher.state.journal import FileRecord, Journal, JournalData, Role
 from patcher.state.runner import Prepared
 from patcher.state.treepaths import inside
-from patcher.targets.base import Say, TargetBase
-from patcher.targets.go import build as gobuild
-from patcher.targets.go import selftest
+from patcher.targets.base import Say, TargetBase, TargetState, patch_records
+from patcher.targets.go import toolchains
 from patcher.targets.go.goroot import locate_goroot, unsupported_reason
-from patcher.targets.go.overlay import OVERLAY_DIR, OVERLAY_JSON, Overlay, copy_rel
+from patcher.targets.go.overlay import OVERLAY_DIR, OVERLAY_JSON, copy_rel
+from patcher.targets.go.workspace import Workspace, committed_copies
 
 
 def _planner():
@@ -43,6 +45,7 @@ PATCHED_BINARY_MARK = b"cmd/go/internal/test/patcher_"
 
 class GoTarget(TargetBase):
     KIND = KIND
+    OPTION = "--go-src"
     NAME = "GOROOT"
 
     def __init__(self, go_src, state_dir: Path, say: Say = lambda s: None, progress=None, lock_wait: float = 0.0,
@@ -55,15 +58,14 @@ class GoTarget(TargetBase):
         self.progress = progress
         self.strict = strict
 
-    def _overlay(self, tdir: Path) -> Overlay:
-        return Overlay(self.goroot.root, tdir)
+    def kept_as(self) -> tuple[str, str | None]:
+        """A toolchain of the module cache is kept as all of them: the next one goes there too."""
+        if toolchains.release_of(self.root):
+            return "--go-toolchains", str(toolchains.cache_of(self.root))
+        return super().kept_as()
 
-    @staticmethod
-    def _copies(data: JournalData | None) -> dict[str, str] | None:
-        """The overlay copies a committed journal expects (path -> sha256)."""
-        if data is None:
-            return None
-        return {f.path: f.post_sha256 for f in data.files if f.role in (Role.OVERLAY, Role.ADDED)}
+    def _workspace(self, tdir: Path) -> Workspace:
+        return Workspace(self.goroot, tdir, self.progress)
 
     # -- state -----------------------------------------------------------
     def _recover(self, journal: Journal, backups: BackupStore) -> None:
@@ -71,10 +73,9 @@ class GoTarget(TargetBase):
         # go binaries an earlier run moved aside while they ran (Windows), now free to go.
         sweep_set_aside(self.goroot.go_binary.parent)
         tdir = journal.path.parent
-        done = self._overlay(tdir).recover(self._copies(journal.load()))
+        done = self._workspace(tdir).settle(journal.load())
         if done:
             self.say(f"note: {done} in {tdir} (a previous run was interrupted)")
-        shutil.rmtree(tdir / "build", ignore_errors=True)
 
     def marked(self) -> tuple[str, bytes] | None:
         """bin/go when it is a patched go command (whatever the journal says)."""
@@ -105,9 +106,8 @@ class GoTarget(TargetBase):
         """Everything up to the new bin/go, built, self-tested and waiting;
         GOROOT untouched.  Expects the lock to be held."""
         g = self.goroot
-        tdir, journal, backups = self._open_state()
-        self._recover(journal, backups)
-        prev = journal.load()
+        state = self.open_state()
+        prev = state.data
         plan = _planner().make_plan(g, patches, force, self.strict)
         bin_rel = g.go_binary_rel
         bin_now = sha256_file_or_none(g.go_binary)
@@ -119,40 +119,37 @@ class GoTarget(TargetBase):
                 self.say(f"note: {g.go_binary} is not the binary patcher installed (Go reinstalled or updated?); starting over from it")
                 prev = None
             if self.marked() is not None:
-                raise Refused(f"{self.unrecorded_reason(journal.path)}; apply cannot start from a patched go command: "
-                              "use that record, or reinstall Go")
+                raise Refused(f"{self.unrecorded_reason(state.journal.path)}; apply cannot start from a patched go "
+                              "command: use that record, or reinstall Go")
             original, original_backup = bin_now, None
 
-        refs = [PatchRecord(p.manifest.id, p.manifest.version, p.content_sha256) for p in patches]
-        ov = self._overlay(tdir)
+        refs = patch_records(patches)
+        work = self._workspace(state.dir)
         if prev and prev.patches == refs and all(
                 (f.role != Role.OVERLAY or plan.source_hashes.get(f.path) == f.pre_sha256) for f in prev.files) \
-                and not ov.verify(self._copies(prev)):
-            return Prepared(g.root, backups, journal, None, [], f"already applied to {g.root}: {', '.join(r.ref for r in refs)}")
+                and not work.overlay.verify(committed_copies(prev)):
+            return self._already_applied(state, [r.ref for r in refs])
 
         if inside(g.root, bin_rel) != bin_rel:
             raise Refused(f"{g.go_binary}: is a symbolic link; patcher replaces only a real bin/{g.exe_name} inside the GOROOT")
-        ensure_writable_dir(g.go_binary.parent)
-        overlay_json = ov.stage(plan.overlay_files())
-        build_dir = make_private_dir(tdir / "build")
-        built = build_dir / g.exe_name
+        locked = self._locked_dirs()
+        overlay_json = work.overlay.stage(plan.overlay_files())
 
         def on_abort():
-            ov.rollback()
-            shutil.rmtree(build_dir, ignore_errors=True)
+            work.overlay.rollback()
+            work.remove_build()
 
         def on_commit():
-            ov.commit()
-            shutil.rmtree(build_dir, ignore_errors=True)
+            work.overlay.commit()
+            work.remove_build()
 
         try:
-            seconds = gobuild.build_go(g.root, overlay_json, built, self.progress)
-            proof = self._self_test(built, build_dir, [p.manifest.id for p in patches], plan.unverified)
-            new_bytes = built.read_bytes()
+            built = work.build(overlay_json)
+            proof = work.self_test(built, [p.manifest.id for p in patches], plan.unverified)
         except BaseException:
             on_abort()
             raise
-        files = [FileRecord(bin_rel, Role.INPLACE, original, sha256_bytes(new_bytes), backup=original_backup,
+        files = [FileRecord(bin_rel, Role.INPLACE, original, sha256_bytes(built.data), backup=original_backup,
                             patches=[p.ref for p in patches])]
         for rel, r in sorted(plan.result.files.items()):
             files.append(FileRecord(rel, Role.OVERLAY, plan.source_hashes[rel], sha256_bytes(r.patched),
@@ -160,36 +157,40 @@ class GoTarget(TargetBase):
         for rel, a in sorted(plan.result.added.items()):
             files.append(FileRecord(rel, Role.ADDED, None, sha256_bytes(a.data), overlay_copy=copy_rel(rel),
                                     patches=list(a.patches)))
-        data = JournalData(kind=KIND, root=str(g.root), phase=APPLIED, release=g.version, patches=refs, files=files,
-                           overlay=f"{OVERLAY_DIR}/{OVERLAY_JSON}", unverified=plan.unverified,
-                           previous=prev.to_json() if prev else None)
+        data = self.applied_journal(refs, files, prev, release=g.version, overlay=f"{OVERLAY_DIR}/{OVERLAY_JSON}",
+                                    unverified=plan.unverified, locked_dirs=locked)
         if plan.unverified:
             self.say(f"note: {plan.unverified} (--strict refuses instead)")
         message = (f"applied {', '.join(r.ref for r in refs)} to {g.root} ({g.version}"
-                   f"{', unverified' if plan.unverified else ''}); go rebuilt in {seconds:.0f}s, {proof}, "
+                   f"{', unverified' if plan.unverified else ''}); go rebuilt in {built.seconds:.0f}s, {proof}, "
                    f"and installed as {g.go_binary}; overlay: {overlay_json}")
-        return Prepared(g.root, backups, journal, data, [(files[0], new_bytes)], message, on_commit, on_abort)
+        return Prepared(g.root, state.backups, state.journal, data, [(files[0], built.data)], message, on_commit,
+                        on_abort)
 
-    def _self_test(self, built: Path, scratch: Path, patch_ids: list[str], unverified: str | None) -> str:
-        """Prove the built go command (see selftest.py) where it can run.
-        `unverified`: why the sources are not verified upstream files, if they are not."""
-        g = self.goroot
-        if not gobuild.runs_here(g.root):
-            if unverified:
-                raise selftest.SelfTestFailed(f"{g.root}: unverified sources ({unverified}) and a go command built for "
-                                              "another system, so the self-test cannot run here; unverified sources are "
-                                              "only installed once the self-test passed")
-            return "self-test skipped (the go command is built for another system and cannot run here)"
-        env = selftest.environment(gobuild.build_env(g.root, gobuild.BuildSettings(), scratch), g.root)
-        installed = selftest.version_of(g.go_binary, env)
-        return selftest.run(built, installed, env, scratch, patch_ids)
+    def _locked_dirs(self) -> dict[str, int]:
+        """bin/ must be writable for the replace.  A toolchain of the module cache
+        is read-only by design (the go command leaves it so): its bin/ is opened
+        only while bin/go is replaced (JournalData.locked_dirs), then closed again."""
+        bin_dir = self.goroot.go_binary.parent
+        if not toolchains.release_of(self.root):
+            ensure_writable_dir(bin_dir)
+            return {}
+        why = toolchains.never_run(self.root)
+        if why:
+            raise Refused(why)
+        mode = stat.S_IMODE(bin_dir.stat().st_mode)
+        if mode & stat.S_IWUSR:
+            return {}  # (made writable by someone: left as it is)
+        if os.name != "nt" and bin_dir.stat().st_uid != os.geteuid():
+            ensure_writable_dir(bin_dir)  # another user's cache: refused with the usual reason
+        return {bin_dir.relative_to(self.root).as_posix(): mode}
 
     # -- revert ----------------------------------------------------------
-    def _revert(self, data: JournalData, journal: Journal, backups: BackupStore, force: bool) -> str:
-        g = self.goroot
-        done = transaction.revert(g.root, backups, journal, data, force)
-        self._overlay(journal.path.parent).remove()
-        shutil.rmtree(backups.directory, ignore_errors=True)
+    def _revert(self, state: TargetState, force: bool) -> str:
+        g, data = self.goroot, state.data
+        done = transaction.revert(g.root, state.backups, state.journal, data, force)
+        self._workspace(state.dir).overlay.remove()
+        shutil.rmtree(state.backups.directory, ignore_errors=True)
         refs = ", ".join(p.ref for p in data.patches)
         if g.go_binary_rel in done.left:
             return (f"reverted {refs} on {g.root}: overlay removed; {g.go_binary} changed since apply (Go updated or "
@@ -252,4 +253,4 @@ class GoTarget(TargetBase):
     def rebuild(self, catalog: Catalog) -> str:
         from patcher.targets.go.rebuild import rebuild
 
-        return rebuild(self, catalog)
+        return rebuild(self, self.goroot, self.progress, catalog)

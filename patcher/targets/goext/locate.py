@@ -1,7 +1,8 @@
 """Finding installed Go extensions (golang.go) and the runtime they run on.
 
 `--go-ext` takes an installed golang.go folder (the one with its
-package.json), or `auto`: the extension folders of Cursor and VS Code, local
+package.json), an extensions folder (the golang.go the editor loads from
+it), or `auto`: the extension folders of Cursor and VS Code, local
 and remote (EXTENSION_FOLDERS under the home, which is %USERPROFILE% on
 Windows), after any folders listed in $PATCHER_GOEXT_SEARCH
 (os.pathsep-separated).  An update installs a new folder beside the old one,
@@ -13,12 +14,11 @@ the one its extensions.json lists when there is one, else the newest version
 import json
 import os
 import re
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from patcher.errors import PatcherError, Refused, UsageError
+from patcher.targets import extensionsjson
 from patcher.targets.jsbundle import read_package_json
 
 EXTENSION_ID = "golang.go"  # publisher.name, as extensions.json and the marketplace write it
@@ -66,53 +66,20 @@ def search_folders(home: Path | None = None) -> list[Path]:
     return extra + [home.joinpath(*rel.split("/")) for rel in EXTENSION_FOLDERS]
 
 
-def _read_json(path: Path):
+def _obsolete(extensions: Path) -> dict:
+    """The folders the editor marked for removal at its next start (`.obsolete`)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise Refused(f"{path}: not readable JSON ({exc})") from None
-
-
-def _location(entry: dict, extensions: Path) -> Path | None:
-    """Where an extensions.json entry's folder is: relativeLocation (newer
-    editors), else location (a file URI, as a string or as a parsed URI object)."""
-    rel = entry.get("relativeLocation")
-    if isinstance(rel, str) and rel:
-        return extensions / rel
-    loc = entry.get("location")
-    if isinstance(loc, dict):
-        if isinstance(loc.get("fsPath"), str):
-            return Path(loc["fsPath"])
-        loc = "file://" + loc["path"] if isinstance(loc.get("path"), str) else None
-    if isinstance(loc, str) and loc.startswith("file:"):
-        return Path(urllib.request.url2pathname(urllib.parse.urlparse(loc).path))
-    return None
-
-
-def listed(extensions: Path) -> list[Path] | None:
-    """The golang.go folders extensions.json lists (None: there is no extensions.json)."""
-    doc = _read_json(extensions / "extensions.json")
-    if doc is None:
-        return None
-    if not isinstance(doc, list):
-        raise Refused(f"{extensions / 'extensions.json'}: not a list of extensions")
-    out = []
-    for entry in doc:
-        ident = entry.get("identifier") if isinstance(entry, dict) else None
-        if isinstance(ident, dict) and str(ident.get("id", "")).lower() == EXTENSION_ID:
-            where = _location(entry, extensions)
-            if where is not None:
-                out.append(where)
-    return out
+        doc = json.loads((extensions / ".obsolete").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return {}  # none, or unreadable: the editor rewrites it, and it marks nothing then
+    return doc if isinstance(doc, dict) else {}
 
 
 def loaded_in(extensions: Path) -> tuple[Installed | None, str | None]:
     """The golang.go the editor loads from one extensions folder, and a note
     when something there is not as expected (None, None: no Go extension)."""
     try:
-        names = listed(extensions)
+        names = extensionsjson.folders_of(extensions, EXTENSION_ID)
     except PatcherError as exc:
         return None, f"note: {exc}; {extensions} skipped"
     if names is not None:
@@ -121,15 +88,12 @@ def loaded_in(extensions: Path) -> tuple[Installed | None, str | None]:
             try:
                 found.append(identity(folder))
             except PatcherError as exc:
-                return None, f"note: {extensions / 'extensions.json'} lists {folder}, which is not usable ({exc}); skipped"
+                return None, f"note: {extensions / extensionsjson.NAME} lists {folder}, which is not usable ({exc}); skipped"
         return (max(found, key=lambda i: version_key(i.version)) if found else None), None
-    try:
-        obsolete = _read_json(extensions / ".obsolete") or {}
-    except PatcherError:
-        obsolete = {}  # the editor rewrites it; unreadable, it marks nothing
+    obsolete = _obsolete(extensions)
     candidates = []
     for folder in sorted(extensions.glob(f"{EXTENSION_ID}-*")):
-        if folder.is_dir() and not (isinstance(obsolete, dict) and obsolete.get(folder.name)):
+        if folder.is_dir() and not obsolete.get(folder.name):
             try:
                 candidates.append(identity(folder))
             except PatcherError:
@@ -151,10 +115,27 @@ def find_all(say=lambda s: None) -> list[Installed]:
     return found
 
 
+def is_extensions_folder(folder: Path) -> bool:
+    return (folder.is_dir() and not (folder / "package.json").exists()
+            and ((folder / extensionsjson.NAME).is_file() or any(folder.glob(f"{EXTENSION_ID}-*"))))
+
+
 def expand(arg: str, say=lambda s: None) -> list[str]:
-    """The folders `--go-ext ARG` names: ARG itself, or every one `auto` finds (said in a note)."""
+    """The folders `--go-ext ARG` names: ARG itself; for an extensions folder,
+    the Go extension the editor loads from it; for auto, every one found in
+    the editors' extensions folders (each said in a note)."""
     if not arg:
         raise UsageError(f"missing --go-ext: give {WHAT}, or auto")
+    folder = Path(arg).expanduser()
+    if arg != "auto" and is_extensions_folder(folder):
+        installed, note = loaded_in(folder)
+        if note:
+            say(note)
+        if installed is None:
+            raise Refused(f"{folder}: an extensions folder from which the editor loads no Go extension (golang.go); "
+                          f"give {WHAT}, or --go-ext auto")
+        say(f"note: --go-ext {folder}: using {installed.folder} (golang.go {installed.version})")
+        return [str(installed.folder.absolute())]
     if arg != "auto":
         return [arg]
     found = find_all(say)
@@ -171,10 +152,7 @@ def find_extension(arg: str) -> Installed:
     folder = Path(arg).expanduser()
     if not folder.is_dir():
         raise UsageError(f"{folder}: --go-ext is not a directory")
-    folder = folder.absolute()
-    if not (folder / "package.json").exists() and any(folder.glob(f"{EXTENSION_ID}-*")):
-        raise UsageError(f"{folder}: an extensions folder; give the golang.go folder in it, or --go-ext auto")
-    return identity(folder)
+    return identity(folder.absolute())
 
 
 def host_runtimes(folder: Path) -> list[Path]:

@@ -22,6 +22,7 @@ from patcher.targets.jsbundle import BundleTarget, package_file, read_package_js
 
 class GoExtTarget(BundleTarget):
     KIND = "goext"
+    OPTION = "--go-ext"
     NAME = "Go extension"
     MARKS = (b"patcher: goext/",)  # what every goext patch's inserted code says first
     MARKED_ROLES = ("@main", "@debugadapter")
@@ -37,6 +38,10 @@ class GoExtTarget(BundleTarget):
     @staticmethod
     def expand(arg: str, say: Say) -> list[str]:
         return locate.expand(arg, say)
+
+    def kept_as(self) -> tuple[str, str | None]:
+        """The extensions folder, not this folder: an update installs the next one beside it."""
+        return "--go-ext", str(self.root.parent)
 
     def release(self) -> str | None:
         return f"golang.go {self.version}"

@@ -137,6 +137,41 @@ def test_every_cursor_patch_of_the_catalog_edits_only_where_it_belongs(tmp_path,
 
 
 @pytest.mark.parametrize("build", SELECTED, ids=[b["version"] for b in SELECTED])
+def test_what_apply_reads_from_a_head_is_what_the_whole_tree_says(tmp_path, build):
+    """With node to validate, apply reads the spawn hook's places (the prologue, a top-level
+    import/export) from a head of server-main.js (engine/apply.py `partial`).  On each real build:
+    the head's settled top-level nodes are the whole file's at every cut tried, and the partial
+    run's edits, facts and skips are byte for byte the whole run's."""
+    import random
+
+    from patcher.catalog.catalog import Catalog
+    from patcher.engine import syntax
+    from patcher.engine.apply import apply_patches
+    from patcher.targets.editor.target import CursorTarget
+    from patcher.targets.jsbundle import _describe
+
+    app = corpus.lay_out(build, tmp_path / "cs")
+    rng = random.Random(build["version"])
+    for rel in (MAIN, PTY):
+        data = (app / rel).read_bytes()
+        whole = syntax.parse("javascript", data).root_node.children
+        for cut in sorted({rng.randrange(1, len(data)) for _ in range(6)} | {c for c in (32_768, 262_144) if c < len(data)}):
+            settled = syntax.parse_head("javascript", data, cut).settled
+            assert [(n.type, n.start_byte, n.end_byte, str(n)) for n in settled] == \
+                   [(n.type, n.start_byte, n.end_byte, str(n)) for n in whole[:len(settled)]], (rel, cut)
+    target = CursorTarget(str(app), tmp_path / "state")
+    patches = Catalog().defaults("cursor")
+    part, full = (apply_patches(patches, lambda rel: (app / rel).read_bytes(), target.role, target.label,
+                                describe=_describe, params={"env": {"PYTHONUTF8": "1"}}, partial=partial)
+                  for partial in (True, False))
+    assert part.skipped == full.skipped and sorted(part.files) == sorted(full.files)
+    for path, fr in part.files.items():
+        assert (fr.patched, fr.facts, fr.splices) == (full.files[path].patched, full.files[path].facts, full.files[path].splices)
+    if build["esm"]:
+        assert part.files[MAIN].tree is None, "an ES-module server-main.js is not parsed whole"
+
+
+@pytest.mark.parametrize("build", SELECTED, ids=[b["version"] for b in SELECTED])
 def test_winpty_verdict_without_node_modules_uses_the_pinned_node_pty(tmp_path, build):
     """The release as npm ships it (no node_modules): the version npm-shrinkwrap.json pins decides."""
     app = corpus.lay_out(build, tmp_path / "cs", with_node_pty=False)

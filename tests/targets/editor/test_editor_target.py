@@ -301,8 +301,8 @@ def test_node_check_uses_the_editors_own_runtime_even_without_node_on_path(tmp_p
     assert f"note: node --check with the editor's own runtime ({exe}, node {subprocess.check_output(['node', '-p', 'process.versions.node'], text=True).strip()})" in proc.stderr
     runs = (exe.parent / "runs.log").read_text().splitlines()
     checks = [r for r in runs if " --check " in r]
-    assert len(checks) == 2 and all(r.startswith("ELECTRON_RUN_AS_NODE=1 --check ") for r in checks), runs
-    assert {Path(r.split()[-1]).suffix for r in checks} == {".mjs"}
+    # Each file on the check's stdin, in its module kind (both ES modules here).
+    assert checks == ["ELECTRON_RUN_AS_NODE=1 --check --input-type=module"] * 2, runs
     assert "only the tree-sitter check ran" not in proc.stderr
 
 
@@ -383,9 +383,13 @@ def test_the_editors_runtime_comes_before_node_on_path(tmp_path):
 
 
 @pytest.mark.parametrize("install", ["generated", "code-server 4.108.2"])
-def test_each_bundle_is_parsed_once_and_checked_while_the_next_is_parsed(tmp_path, monkeypatch, install):
-    """One full parse per file, and node --check of the main bundle starts (its own process)
-    before the engine parses the pty host: each file is handed on as soon as it is final."""
+@pytest.mark.parametrize("node", [True, False], ids=["node", "no-runtime"])
+def test_each_bundle_is_parsed_at_most_once_and_checked_while_the_next_is_parsed(tmp_path, monkeypatch, install, node):
+    """With node to check the result, the main bundle is never parsed whole (the spawn hook reads
+    its first statements from a head) and its node --check (its own process) starts before the
+    engine parses the pty host, whose anchors need the whole tree; the pty host is parsed once.
+    Without a runtime (nothing is started then), the tree-sitter parse of each whole file is the
+    check: one each."""
     import corpus
     from patcher.catalog.catalog import Catalog
     from patcher.engine import syntax
@@ -403,6 +407,7 @@ def test_each_bundle_is_parsed_once_and_checked_while_the_next_is_parsed(tmp_pat
 
     def parsing(lang, src, old_tree=None):
         events.extend(f"parse {name}" for name, data in files.items() if src == data and old_tree is None)
+        events.extend(f"head {name}" for name, data in files.items() if len(src) < len(data) and data.startswith(src))
         return parse(lang, src, old_tree)
 
     def starting(self, data, kind, label):
@@ -411,5 +416,7 @@ def test_each_bundle_is_parsed_once_and_checked_while_the_next_is_parsed(tmp_pat
 
     monkeypatch.setattr(syntax, "parse", parsing)
     monkeypatch.setattr(noderun.NodeChecks, "start", starting)
+    if not node:
+        monkeypatch.setattr(noderun, "find_runtime", lambda exes=(): None)
     target.apply(Catalog().defaults("cursor"))
-    assert events == ["parse main", "check main", "parse pty host", "check pty host"]
+    assert events == ["head main" if node else "parse main", "check main", "parse pty host", "check pty host"]

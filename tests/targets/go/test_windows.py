@@ -21,14 +21,13 @@ do not.
 import json
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import GO_VERSION, GOMOD, ODD_DIR, REPO, gobin, run_patcher, tree_digest
+from conftest import GO_VERSION, GOMOD, ODD_DIR, REPO, gobin, run_patcher, say as show, tree_digest
 
 import gotestout  # noqa: E402  (scripts/, put on sys.path by conftest)
 import splitwrites  # noqa: E402
@@ -49,14 +48,8 @@ _config = None
 
 
 def say(line: str) -> None:
-    """Figures for the log of `make test` / `make test-windows`, shown even
-    though pytest captures the output of tests and fixtures."""
-    capture = _config.pluginmanager.get_plugin("capturemanager") if _config else None
-    if capture is None:
-        print(f"[windows go{WIN_GO}] {line}", file=sys.stderr)
-        return
-    with capture.global_and_fixture_disabled():
-        print(f"\n[windows go{WIN_GO}] {line}", file=sys.stderr, flush=True)
+    """Figures for the log of `make test` / `make test-windows`."""
+    show(_config, f"windows go{WIN_GO}", line)
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ODD_DIR, copy_goext, goext_builds, run_patcher, tree_digest
+from conftest import ODD_DIR, copy_goext, goext_builds, next_version, run_patcher, tree_digest
 
 REF = "goext/utf8-stream-decode@1"
 MARK = b"patcher: goext/utf8-stream-decode@1"
@@ -85,9 +85,12 @@ def test_a_bundle_of_unknown_shape_is_refused_with_the_reason(ext, tmp_path):
 
 
 @pytest.mark.parametrize("ext", goext_builds()[-1:], indirect=True)
-def test_not_the_go_extension_or_an_extensions_folder_is_refused(ext, tmp_path):
+def test_an_extensions_folder_names_the_extension_it_loads_and_anything_else_is_refused(ext, tmp_path):
+    proc = run_patcher("status", "--go-ext", ext.parent, "--state-dir", tmp_path / "s", check=True)
+    assert f"note: --go-ext {ext.parent}: using {ext} (golang.go " in proc.stderr and f"Go extension {ext} (" in proc.stdout
+    (ext.parent / "extensions.json").write_text("[]")  # the editor loads nothing from there
     proc = run_patcher("apply", "--go-ext", ext.parent, "--state-dir", tmp_path / "s")
-    assert proc.returncode == 2 and "an extensions folder; give the golang.go folder in it, or --go-ext auto" in proc.stderr
+    assert proc.returncode == 1 and "an extensions folder from which the editor loads no Go extension" in proc.stderr
     other = tmp_path / "other"
     other.mkdir()
     (other / "package.json").write_text(json.dumps({"publisher": "ms-python", "name": "python", "version": "1.0.0"}))
@@ -108,11 +111,11 @@ def test_an_update_in_a_new_folder_is_not_applied_and_auto_says_so(build, tmp_pa
     proc = run_patcher("apply", "--go-ext", "auto", "--state-dir", state, env=env, check=True)
     assert f"note: --go-ext auto: using {old} (golang.go {version})" in proc.stderr
     # The update: the new release's own (unpatched) files in a new folder, listed by the editor.
-    newer = copy_goext(build, extensions, f"golang.go-{version}1-universal")
+    newer = copy_goext(build, extensions, f"golang.go-{next_version(build)}-universal")
     pkg = json.loads((newer / "package.json").read_text(encoding="utf-8"))
-    (newer / "package.json").write_text(json.dumps(dict(pkg, version=f"{version}1")), encoding="utf-8")
+    (newer / "package.json").write_text(json.dumps(dict(pkg, version=next_version(build))), encoding="utf-8")
     (extensions / "extensions.json").write_text(json.dumps([
-        {"identifier": {"id": "golang.go"}, "version": f"{version}1", "relativeLocation": newer.name,
+        {"identifier": {"id": "golang.go"}, "version": next_version(build), "relativeLocation": newer.name,
          "location": {"$mid": 1, "path": newer.as_posix(), "scheme": "file"}}]))
     report = json.loads(run_patcher("status", "--go-ext", "auto", "--state-dir", state, "--json", env=env, check=True).stdout)
     assert report["root"] == str(newer) and report["patches"][0]["state"] == "not applied"

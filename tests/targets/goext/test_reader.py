@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import goext_harness as gx
-from conftest import FIXTURES, GOMOD, ODD_DIR, copy_goext, goext_builds, run_patcher
+from conftest import FIXTURES, GOMOD, ODD_DIR, copy_goext, goext_builds, run_patcher, say
 
 BIGCJK = GOMOD / "bigcjk"  # TestBig: 20 lines of ~210 KB
 FAILCJK = FIXTURES / "goext" / "failcjk"  # TestFailCJK: 8 lines of ~200 KB, then fails (its own module)
@@ -48,20 +48,20 @@ def patched(build, tmp_path_factory) -> Path:
 
 def _json_run(ext: Path, go_bin: Path, pytestconfig) -> dict:
     r = gx.run_gotest(ext, BIGCJK, go_bin, flags=JSON_FLAGS, run=["TestBig"])
-    gx.say(pytestconfig, ext.name, f"goTest -v (JSON) TestBig: {r['fffd']} U+FFFD in the channel ({gx.reads_line(r)})")
+    say(pytestconfig, ext.name, f"goTest -v (JSON) TestBig: {r['fffd']} U+FFFD in the channel ({gx.reads_line(r)})")
     return r
 
 
 def _failing_run(ext: Path, go_bin: Path, pytestconfig) -> dict:
     r = gx.run_gotest(ext, FAILCJK, go_bin, flags=None, run=["TestFailCJK"])
-    gx.say(pytestconfig, ext.name, f"goTest default settings, failing TestFailCJK: {r['fffd']} U+FFFD in the channel "
+    say(pytestconfig, ext.name, f"goTest default settings, failing TestFailCJK: {r['fffd']} U+FFFD in the channel "
                                    f"({gx.reads_line(r)})")
     return r
 
 
 def _dlv_run(ext: Path, tmp: Path, pytestconfig) -> dict:
     r = gx.run_dlv(ext, tmp)
-    gx.say(pytestconfig, ext.name, f"dlv dap stand-in: {r['fffd']} U+FFFD in the debug console ({gx.reads_line(r)})")
+    say(pytestconfig, ext.name, f"dlv dap stand-in: {r['fffd']} U+FFFD in the debug console ({gx.reads_line(r)})")
     return r
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import goext_harness as gx
-from conftest import FIXTURES, GO_VERSION, GOEXT_BUILDS, GOEXT_CORPUS, GOMOD, ODD_DIR, copy_goext, gobin, run_patcher
+from conftest import FIXTURES, GOEXT_BUILDS, GOEXT_CORPUS, GOMOD, GO_VERSION, ODD_DIR, copy_goext, gobin, run_patcher, say
 
 import wine  # noqa: E402  (scripts/, put on sys.path by conftest)
 import winnode  # noqa: E402
@@ -73,7 +73,7 @@ def patched(build, tmp_path_factory) -> Path:
 def _run(ext: Path, windows: dict, pytestconfig, what: str, **kw) -> dict:
     r = gx.run_gotest(ext, go_bin_dir=None, node=windows["node"], to_node_path=winnode.windows_path,
                       env=windows["env"], **kw)
-    gx.say(pytestconfig, f"{ext.name} node.exe go{WIN_GO}.exe",
+    say(pytestconfig, f"{ext.name} node.exe go{WIN_GO}.exe",
            f"{what}: {r['fffd']} U+FFFD in the channel ({gx.reads_line(r)})")
     return r
 

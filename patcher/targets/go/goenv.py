@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GO_QUERY_TIMEOUT = 20.0  # seconds; `go env` answers in ~0.01 s natively, ~2.5 s under Wine
-GO_SETTINGS = ("GOROOT", "GOVERSION", "GOENV", "GOMOD", "GOWORK")  # GOTOOLCHAIN: asked on its own, see GoSettings
+# GOTOOLCHAIN: asked on its own, see GoSettings.
+GO_SETTINGS = ("GOROOT", "GOVERSION", "GOENV", "GOMOD", "GOWORK", "GOHOSTOS", "GOHOSTARCH", "GOMODCACHE")
 
 
 class GoQueryFailed(Exception):
