@@ -92,6 +92,7 @@ def keep(state: Path, limit: list, say) -> list[str]:
     catalog = Catalog()
     (patch,), _ = select(catalog, "companion", [], Path.cwd())
     doc = {"options": [list(o) for o in options], "patches": {k: v for k, v in last["patches"].items() if k in kinds},
+           "flags": last.get("flags", {}),
            "command": command, "env": env, "installedTimestamp": settings["installedTimestamp"],
            "companions": [str(f) for f in folders], "companion": patch.ref}
     # The record first: a companion never runs without one (and is put back as it was if the install fails).

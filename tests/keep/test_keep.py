@@ -70,6 +70,7 @@ def test_keep_then_updates_of_the_editor_and_the_go_extension(build, home, tmp_p
     assert f"kept: --cursor {app}, --go-ext {extensions}" in done.stdout
     kept = json.loads((state / "kept.json").read_text())
     assert kept["companions"] == [str(extensions)] and kept["patches"]["goext"][0][0] == GOEXT
+    assert kept["flags"] == {"force": False, "strict": False}
     settings = json.loads((extensions / COMPANION / "keep.json").read_text())
     assert settings["stateDir"] == str(state) and settings["command"][1:] == ["-m", "patcher"]
     listed = json.loads((extensions / "extensions.json").read_text())
