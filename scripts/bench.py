@@ -7,7 +7,10 @@
    - a real build: code-server 4.108.2's VS Code server (out/server-main.js,
      1.1 MB minified ES module, plus its pty host), from the npm corpus
      (tests/corpus/code-server.json, fetched into .cache/corpus);
-   - the generated 1.5 MB minified ES-module bundle (tests/bundlegen.py).
+   - the generated 1.5 MB minified ES-module bundle (tests/bundlegen.py);
+   - a current build, code-server 4.139.1 (1.6 MB out/server-main.js): its
+     node-pty has no winpty, so winpty-mode is not applicable and both
+     patcher and the peer edit and check the main bundle only.
    Twice: cold (no engine cache: a first apply; the pty host parsed whole,
    the main bundle read through a head, node --check validating both) and
    warm (a re-apply of the same bytes, e.g. after a revert: engine/resultcache.py).
@@ -48,9 +51,11 @@ import gobin  # noqa: E402
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 PATCHER = [sys.executable, "-m", "patcher"]
 REAL_BUILD = "4.108.2"  # both editor patches apply to it (the newest build that still has winpty)
+CURRENT_BUILD = "4.139.1"  # winpty gone (node-pty 1.2.0-beta): the spawn hook alone, as on every current Cursor
 PTY_HOST = "out/vs/platform/terminal/node/ptyHostMain.js"
 
-# The peer: the same edits by regular expression, then node --check on both files (one after the other).
+# The peer: the same edits by regular expression, then node --check on both files (one after the other);
+# pty "-": a build without winpty, the main bundle only.
 PEER_SCRIPT = r"""
 import json, re, subprocess, sys
 main, pty, hook_file, env = sys.argv[1:5]
@@ -61,10 +66,11 @@ hook = (hook.replace("@@prefix@@", 'import{createRequire as __r}from"module";' i
         .replace("@@require@@", "__r(import.meta.url)" if esm else "require").replace("@@env@@", env))
 prologue = re.match(r'(?:#![^\n]*\n)?(?:\s*(?:"use strict";?|/\*.*?\*/|//[^\n]*))*', src, re.S).end()
 open(main, "w", encoding="utf-8", newline="").write(src[:prologue] + "\n" + hook + src[prologue:])
-src = open(pty, encoding="utf-8", newline="").read()
-src = re.sub(r"useConpty:([^,}]+)", r'useConpty:((process.platform==="win32"&&process.env.PATCHER_WINPTY!=="0")?false:(\1))', src, count=1)
-open(pty, "w", encoding="utf-8", newline="").write(src)
-for path in (main, pty):
+if pty != "-":
+    src = open(pty, encoding="utf-8", newline="").read()
+    src = re.sub(r"useConpty:([^,}]+)", r'useConpty:((process.platform==="win32"&&process.env.PATCHER_WINPTY!=="0")?false:(\1))', src, count=1)
+    open(pty, "w", encoding="utf-8", newline="").write(src)
+for path in (main,) if pty == "-" else (main, pty):
     text = open(path, encoding="utf-8").read()
     kind = re.search(r"^(?:import|export)\b|[;}](?:import|export)[\s{*]", text, re.M) is not None
     copy = path + (".mjs" if kind else ".cjs")
@@ -140,36 +146,43 @@ def against_peer(option: str, target: Path, state: Path, peer_cmd: list[str]) ->
     return cold, warm, peer
 
 
-def bench_cursor(app: Path, main_rel: str, what: str, tmp: Path) -> None:
+def bench_cursor(app: Path, main_rel: str, what: str, tmp: Path, pty_host: bool = True) -> None:
     hook = REPO / "patches/cursor/spawn-env-hook/1/payload/hook.js"
     env_json = json.dumps({"PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1"}, separators=(",", ":"))
     cold, warm, peer = against_peer("--cursor", app, tmp / f"state-{what}",
-                                    [sys.executable, "-c", PEER_SCRIPT, str(app / main_rel), str(app / PTY_HOST), str(hook),
-                                     env_json])
+                                    [sys.executable, "-c", PEER_SCRIPT, str(app / main_rel),
+                                     str(app / PTY_HOST) if pty_host else "-", str(hook), env_json])
     size = (app / main_rel).stat().st_size / 1e6
-    print(f"cursor apply, {what} ({size:.2f} MB {main_rel} + pty host): peer (regex + node --check) {median(peer)}; "
+    files = f"{size:.2f} MB {main_rel}" + (" + pty host" if pty_host else " only, winpty-mode not applicable")
+    print(f"cursor apply, {what} ({files}): peer (regex + node --check) {median(peer)}; "
           f"patcher cold {median(cold)} = {ratio(cold, peer)}, warm (re-apply) {median(warm)} = {ratio(warm, peer)}")
-    breakdown(app, main_rel)
+    breakdown(app, main_rel, pty_host)
 
 
-def breakdown(app: Path, main_rel: str) -> None:
+def breakdown(app: Path, main_rel: str, pty_host: bool = True) -> None:
     """Where a cold apply's time goes, in-process (no interpreter start-up)."""
     from patcher.engine import apply as engine, syntax
     from patcher.targets import noderun
+    from patcher.targets.jsbundle import ESM_STATEMENTS
 
     parts = []
     syntax.parse("javascript", b"")  # the grammar's first load is not part of a parse
     data = (app / main_rel).read_bytes()
-    t0 = time.perf_counter()
-    syntax.parse_head("javascript", data, engine.HEADS[0])
-    parts.append(f"tree-sitter parse of {Path(main_rel).name}'s first {engine.HEADS[0] // 1024} KB "
+    # The heads the engine reads: until one shows a top-level import/export (the module kind).
+    t0, sizes = time.perf_counter(), []
+    for size in engine.HEADS:
+        sizes.append(f"{size // 1024} KB")
+        if any(n.type in ESM_STATEMENTS for n in syntax.parse_head("javascript", data, size).settled):
+            break
+    parts.append(f"tree-sitter parse of {Path(main_rel).name}'s heads ({' + '.join(sizes)}) "
                  f"{time.perf_counter() - t0:.3f}s (whole: not done, ")
     t0 = time.perf_counter()
     syntax.parse("javascript", data)
     parts[-1] += f"{time.perf_counter() - t0:.3f}s)"
-    t0 = time.perf_counter()
-    syntax.parse("javascript", (app / PTY_HOST).read_bytes())
-    parts.append(f"of {Path(PTY_HOST).name} {time.perf_counter() - t0:.3f}s")
+    if pty_host:
+        t0 = time.perf_counter()
+        syntax.parse("javascript", (app / PTY_HOST).read_bytes())
+        parts.append(f"of {Path(PTY_HOST).name} {time.perf_counter() - t0:.3f}s")
     t0 = time.perf_counter()
     noderun.node_check([(data, "module", "main")])
     parts.append(f"node --check of {Path(main_rel).name} {time.perf_counter() - t0:.3f}s")
@@ -258,6 +271,11 @@ def main() -> int:
             print(f"cursor apply, real build: skipped ({exc})")
         generated = bundlegen.make_app(tmp / "cursor", shape="esm", winpty=True, esm_bytes=1_500_000)
         bench_cursor(generated, "out/main.js", "generated", tmp)
+        try:
+            bench_cursor(corpus.lay_out(corpus.build(CURRENT_BUILD), tmp / "code-server-current"), "out/server-main.js",
+                         f"current code-server {CURRENT_BUILD}", tmp, pty_host=False)
+        except corpus.CorpusError as exc:
+            print(f"cursor apply, current build: skipped ({exc})")
         bench_goext(tmp)
         bench_go(tmp, generated)
     return 0

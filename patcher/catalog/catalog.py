@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from patcher.catalog.manifest import Manifest, load_manifest
+from patcher.catalog.manifest import Manifest
 from patcher.catalog.resources import patches_dir
+from patcher.catalog.sections import load_manifest
 from patcher.errors import CatalogError, UsageError
 
 REF_RE = re.compile(r"^([a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*)@(\d+)$")

@@ -1,5 +1,5 @@
 """The patch manifest (patches/<ns>/<name>/<version>/manifest.toml): its data
-model, and loading it.
+model (read by catalog.sections.load_manifest).
 
 A manifest is data: which files a patch edits, where (tree-sitter anchors,
 named or inline), how (edit kind + code), which new files it adds, and which
@@ -12,11 +12,7 @@ manifest path and the offending key in the message.
 """
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from patcher.errors import CatalogError
 
 EDIT_ACTIONS = ("insert-before", "insert-after", "replace")
 LAYOUTS = ("lines", "inline")
@@ -109,18 +105,3 @@ class Manifest:
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
-
-
-def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> Manifest:
-    from patcher.catalog import sections
-
-    path = patch_dir / "manifest.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: missing") from None
-    except UnicodeDecodeError:
-        raise CatalogError(f"{path}: not UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: invalid TOML ({exc})") from None
-    return sections.parse(sections.Reader(path, raw), patch_dir, expected_id, expected_version)

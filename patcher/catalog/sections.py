@@ -6,6 +6,7 @@ file, names of anchors and probes that must exist.
 """
 
 import re
+import tomllib
 from pathlib import Path, PurePosixPath
 
 from patcher.catalog.manifest import (
@@ -21,6 +22,7 @@ from patcher.catalog.manifest import (
     Probe,
 )
 from patcher.catalog.spec import ADD, COMMON, EDIT, FILE, MEMBER, PROBE, Key, Reader, Table
+from patcher.errors import CatalogError
 
 
 def _safe_relpath(r: Reader, key: str, value: str, allow_role: bool) -> str:
@@ -265,3 +267,17 @@ def parse(r: Reader, patch_dir: Path, expected_id: str, expected_version: int) -
                     members=m.get("members", ()), block=m.get("block"), extension=m.get("extension", ()),
                     anchors=m["anchors"],
                     optional=m.get("optional", frozenset()))
+
+
+def load_manifest(patch_dir: Path, expected_id: str, expected_version: int) -> Manifest:
+    """The manifest.toml in `patch_dir`, read and checked (a one-line CatalogError naming it otherwise)."""
+    path = patch_dir / "manifest.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: missing") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: invalid TOML ({exc})") from None
+    return parse(Reader(path, raw), patch_dir, expected_id, expected_version)

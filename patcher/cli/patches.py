@@ -53,7 +53,7 @@ def test_(patch_dirs):
     PATCH_DIR is a patch version directory, <namespace>/<name>/<version>,
     in this catalog or anywhere else.  Exit status 1 when a case fails.
     """
-    from patcher.catalog import cases as casetest
+    from patcher.targets import cases as casetest
 
     results = casetest.run_patches(casetest.select(list(patch_dirs)))
     for r in results:

@@ -144,10 +144,13 @@ class BundleTarget(InPlaceTarget):
 
         # Each file goes to node --check (its own process) as soon as it is final, while the
         # engine parses and patches the next one.  The checks of the files after the first
-        # start now, so node has started up by the time their bytes come (the first file's
-        # come before node would be ready: its check starts with them).
+        # start now, so node has started up by the time their bytes come.  The first file's
+        # come before node would be ready, and writing them to node would hold up the engine's
+        # work on the next file: its check starts with them, from a copy.  Unless it is the
+        # only file (a current editor: no winpty), when there is nothing else to hold up.
         checks = noderun.NodeChecks(runtime)
-        for rel in self._files_of(patches)[1:]:
+        files = self._files_of(patches)
+        for rel in files[1:] if len(files) > 1 else files:
             checks.expect(self.label(rel), self.node_kind(rel))
         started = False
 

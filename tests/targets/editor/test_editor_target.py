@@ -420,3 +420,38 @@ def test_each_bundle_is_parsed_at_most_once_and_checked_while_the_next_is_parsed
         monkeypatch.setattr(noderun, "find_runtime", lambda exes=(): None)
     target.apply(Catalog().defaults("cursor"))
     assert events == ["head main" if node else "parse main", "check main", "parse pty host", "check pty host"]
+
+
+def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engine_reads_it(tmp_path, monkeypatch):
+    """No winpty (every current Cursor): nothing else waits for the engine, so node starts up
+    while the engine reads the main bundle, and gets its bytes through its stdin (no copy)."""
+    from patcher.catalog.catalog import Catalog
+    from patcher.engine import syntax
+    from patcher.targets import noderun
+    from patcher.targets.editor.target import CursorTarget
+
+    app = make(tmp_path, shape="esm", winpty=False, esm_bytes=50_000)
+    target = CursorTarget(str(app), tmp_path / "s")
+    main = (app / target.role("@main")).read_bytes()
+    events = []
+    parse, expect, from_copy = syntax.parse, noderun.NodeChecks.expect, noderun.NodeChecks._from_copy
+
+    def parsing(lang, src, old_tree=None):
+        if len(src) < len(main) and main.startswith(src):
+            events.append("head main")
+        return parse(lang, src, old_tree)
+
+    def expecting(self, label, kind):
+        events.append(f"node started for {'main' if label.endswith(target.role('@main')) else label}")
+        return expect(self, label, kind)
+
+    def copying(self, data, kind):
+        events.append("a copy checked")
+        return from_copy(self, data, kind)
+
+    monkeypatch.setattr(syntax, "parse", parsing)
+    monkeypatch.setattr(noderun.NodeChecks, "expect", expecting)
+    monkeypatch.setattr(noderun.NodeChecks, "_from_copy", copying)
+    message = target.apply(Catalog().defaults("cursor"))
+    assert "winpty-mode" not in message.split(" to ")[0], message
+    assert events[:2] == ["node started for main", "head main"] and "a copy checked" not in events, events

@@ -1,13 +1,13 @@
 """Each patch's own cases (patches/<id>/<ver>/tests/<case>/), through the
-same function `patcher test` uses (patcher/catalog/cases.py)."""
+same function `patcher test` uses (patcher/targets/cases.py)."""
 
 import shutil
 
 import pytest
 
 from conftest import REPO, run_patcher
-from patcher.catalog import cases as casetest
 from patcher.catalog.catalog import Catalog
+from patcher.targets import cases as casetest
 
 CASES = [(p, case) for p in Catalog().all() for case in casetest.cases_of(p)]
 
