@@ -41,9 +41,27 @@ class HarnessError(AssertionError):
 
 
 def run_harness(mode: str, ext_dir: Path, spec: dict, node: Sequence[str] = ("node",),
-                to_node_path: Callable[[Path], str] = str, env: dict | None = None, timeout: float = 900) -> dict:
+                to_node_path: Callable[[Path], str] = str, env: dict | None = None, timeout: float = 900,
+                silent_retries: int = 0) -> dict:
     """One harness run; its JSON result. `node` is the command that starts node (e.g. wine64 node.exe) and
-    `to_node_path` turns our paths into ones it understands."""
+    `to_node_path` turns our paths into ones it understands.  `silent_retries`: how often a run that wrote
+    nothing at all (no result, not a byte on stdout or stderr: node never ran the harness, whose every failure
+    says something) is made again.  Seen once in ~20 runs of node.exe under a loaded Wine (exit 1, silent)."""
+    left = silent_retries
+    while True:
+        try:
+            return _run_harness_once(mode, ext_dir, spec, node, to_node_path, env, timeout)
+        except _Silent as exc:
+            if not left:
+                raise HarnessError(str(exc)) from None
+            left -= 1
+
+
+class _Silent(Exception):
+    """node exited without a result and without a word."""
+
+
+def _run_harness_once(mode, ext_dir, spec, node, to_node_path, env, timeout) -> dict:
     with tempfile.TemporaryDirectory(prefix="goext-") as tmp:
         spec_file, result_file = Path(tmp, "spec.json"), Path(tmp, "result.json")
         spec_file.write_text(json.dumps(spec), encoding="utf-8")
@@ -55,6 +73,8 @@ def run_harness(mode: str, ext_dir: Path, spec: dict, node: Sequence[str] = ("no
             proc = subprocess.run(argv, stdout=out, stderr=err, env=env, timeout=timeout)
         if not result_file.exists():
             said = "".join(f.read_text(encoding="utf-8", errors="replace") for f in (err_file, out_file))
+            if not said:
+                raise _Silent(f"harness wrote no result and nothing else (exit {proc.returncode})")
             raise HarnessError(f"harness wrote no result (exit {proc.returncode}): {said[-3000:]}")
         result = json.loads(result_file.read_text(encoding="utf-8"))
     if result.get("error"):
@@ -76,13 +96,14 @@ def tool_env(go_bin_dir: Path | None = None, env: dict | None = None) -> dict:
 
 def run_gotest(ext_dir: Path, pkg_dir: Path, go_bin_dir: Path | None, flags: Sequence[str] | None = ("-v",),
                run: Sequence[str] = ("TestBig",), node: Sequence[str] = ("node",),
-               to_node_path: Callable[[Path], str] = str, env: dict | None = None) -> dict:
+               to_node_path: Callable[[Path], str] = str, env: dict | None = None, silent_retries: int = 0) -> dict:
     """The bundle's goTest() for test functions `run` in pkg_dir, with `go.testFlags` = flags (None: the default
     settings). Result: channel (its text), fffd, returned (goTest's value), spawns, and reference = the same
     go test command run again with all its bytes decoded at once."""
     settings = {} if flags is None else {"go.testFlags": list(flags)}
     spec = {"dir": to_node_path(pkg_dir), "settings": settings, "functions": list(run), "reference": True}
-    return run_harness("gotest", ext_dir, spec, node=node, to_node_path=to_node_path, env=tool_env(go_bin_dir, env))
+    return run_harness("gotest", ext_dir, spec, node=node, to_node_path=to_node_path, env=tool_env(go_bin_dir, env),
+                       silent_retries=silent_retries)
 
 
 def fake_dlv(into: Path) -> Path:

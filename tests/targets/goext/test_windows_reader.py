@@ -72,7 +72,7 @@ def patched(build, tmp_path_factory) -> Path:
 
 def _run(ext: Path, windows: dict, pytestconfig, what: str, **kw) -> dict:
     r = gx.run_gotest(ext, go_bin_dir=None, node=windows["node"], to_node_path=winnode.windows_path,
-                      env=windows["env"], **kw)
+                      env=windows["env"], silent_retries=1, **kw)
     say(pytestconfig, f"{ext.name} node.exe go{WIN_GO}.exe",
            f"{what}: {r['fffd']} U+FFFD in the channel ({gx.reads_line(r)})")
     return r
