@@ -332,7 +332,7 @@ def build_toolchain_cache(goroot: Path, version: str | None, goos: str | None, g
 
     if first_use:
         if goos != "windows":
-            _first_use_exec_bits(target)
+            first_use_exec_bits(target)
         for dirpath, _, filenames in os.walk(target):
             if "_go.mod" in filenames:
                 gomod = Path(dirpath) / "go.mod"
@@ -374,7 +374,7 @@ def clone_cache(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _first_use_exec_bits(target: Path) -> None:
+def first_use_exec_bits(target: Path) -> None:
     """The go command's allowExec on first use: +x on pkg/tool/**, lib/**/go_?*_?*_exec, bin/**."""
     def allow(root: Path, pattern: str = "") -> None:
         paths = [root] if root.is_file() else [Path(p) / n for p, _, ns in os.walk(root) for n in ns]

@@ -86,9 +86,13 @@ def run_patcher(*args, cwd=None, env=None, check=False) -> subprocess.CompletedP
 
 
 def tree_digest(root: Path) -> dict[str, tuple[str, int]]:
-    """Every file under root: relative path -> (sha256, permission bits)."""
+    """Every file under root: relative path -> (sha256, permission bits); and every folder below it:
+    relative path + "/" -> ("folder", permission bits), so a folder left behind or left writable shows."""
     out = {}
-    for dirpath, _, files in os.walk(root):
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs:
+            p = Path(dirpath, name)
+            out[p.relative_to(root).as_posix() + "/"] = ("folder", p.stat().st_mode & 0o777)
         for name in files:
             p = Path(dirpath, name)
             h = hashlib.sha256(p.read_bytes()).hexdigest()

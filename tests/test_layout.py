@@ -47,6 +47,21 @@ def _imports(path: Path) -> list[tuple[str, str | None, int]]:
 GRAPH = {name: _imports(path) for name, path in MODULES.items()}
 
 
+def _private_attributes(path: Path) -> list[tuple[str, str, int]]:
+    """(module, private name, line) for each `m._name` where m names one of patcher's modules here."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bound = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bound.update({a.asname: a.name for a in node.names if a.asname and a.name in MODULES})
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in MODULES:
+            bound.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names
+                          if f"{node.module}.{a.name}" in MODULES})
+    return [(bound[n.value.id], n.attr, n.lineno) for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in bound
+            and n.attr.startswith("_") and not n.attr.startswith("__")]
+
+
 def _layer(module: str) -> str:
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else ""
@@ -58,10 +73,12 @@ def test_no_layer_imports_one_above_it():
     assert not wrong, "\n".join(wrong)
 
 
-def test_no_module_imports_another_modules_private_names():
+def test_no_module_uses_another_modules_private_names():
     wrong = [f"{MODULES[m].relative_to(REPO)}:{line} takes {name} from {dep}"
              for m, deps in GRAPH.items() for dep, name, line in deps
              if name and name.startswith("_") and not name.startswith("__") and dep != m]
+    wrong += [f"{path.relative_to(REPO)}:{line} uses {dep}.{name}"
+              for m, path in MODULES.items() for dep, name, line in _private_attributes(path) if dep != m]
     assert not wrong, "\n".join(wrong)
 
 
@@ -85,8 +102,12 @@ def test_no_import_circle():
     assert not circles, "\n".join(circles)
 
 
-def test_the_graph_is_read_at_all():
+def test_the_graph_is_read_at_all(tmp_path):
     """The checks above see the imports they are about (they cannot pass on an empty graph)."""
     assert any(d == "patcher.targets.go.workspace" for d, _, _ in GRAPH["patcher.targets.go.target"])
     assert any(d == "patcher.catalog.manifest" for d, _, _ in GRAPH["patcher.engine.anchors"])
     assert any(d == "patcher.targets.cases" for d, _, _ in GRAPH["patcher.cli.patches"])  # a deferred import
+    # (and `m._name` is seen, as rebuild.py once used target.py's steps)
+    sample = tmp_path / "sample.py"
+    sample.write_text("from patcher.targets.go import target\n\ndef f():\n    return target._copies()\n")
+    assert _private_attributes(sample) == [("patcher.targets.go.target", "_copies", 4)]

@@ -193,7 +193,14 @@ def status(go_src, cursor, go_ext, settings, ps_profile, go_toolchains, as_json,
     from patcher.keep import record
 
     given = _given(go_src, cursor, go_ext, settings, ps_profile, go_toolchains)
-    kept = record.kept(resolve_state_dir(state_dir))
+    try:
+        kept = record.kept(resolve_state_dir(state_dir))
+    except PatcherError as exc:
+        if not given:
+            raise
+        # Only which of the named targets are kept depends on it: their status does not.
+        _say(f"note: {exc}")
+        kept = None
     if not given and not kept:
         raise UsageError(MISSING_TARGET + " (or run `patcher keep`: status then shows what is kept)")
     catalog = Catalog(compile_queries=False)

@@ -102,9 +102,16 @@ def keep(state: Path, limit: list, say) -> list[str]:
     except BaseException:
         record.save_kept(state, previous) if previous else record.forget_kept(state)
         raise
+    left = []
     for old in (previous or {}).get("companions", []):
         if canonical_root(Path(old)) not in {canonical_root(f) for f in folders}:
-            messages.append(CompanionTarget(old, state, say).revert(force=False))
+            try:
+                messages.append(CompanionTarget(old, state, say).revert(force=False))
+            except PatcherError as exc:  # (still installed: kept in the record, so `keep --off` takes it out)
+                left.append(old)
+                messages.append(f"the companion kept before in {old} stays: {exc}")
+    if left:
+        record.save_kept(state, dict(doc, companions=doc["companions"] + left))
     kept = ", ".join(f"{o} {v}" if v else o for o, v in options)
     return messages + [f"kept: {kept}; `patcher apply --kept` runs at every start of the editor (reload the window, "
                        "or start the editor again, to start the companion now)"]

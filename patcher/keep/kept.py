@@ -58,7 +58,7 @@ def run(state: Path, say=lambda s: None, lock_wait: float = 120.0) -> dict:
         raise Refused(f"{state}: nothing is kept here; run `patcher keep` after an apply")
     catalog = Catalog(compile_queries=False)
     flags = doc.get("flags", {})
-    summary = {"schema": 1, "reapplied": [], "unchanged": [], "busy": [], "failed": []}
+    summary = {"schema": 1, "reapplied": [], "unchanged": [], "busy": [], "waiting": [], "failed": []}
     for option, value in doc["options"]:
         what, kind = (f"{option} {value}" if value else option), ""
         try:
@@ -72,6 +72,10 @@ def run(state: Path, say=lambda s: None, lock_wait: float = 120.0) -> dict:
                 name = f"{target.NAME} {target.root}"
                 if not _needs_apply(report, refs):
                     summary["unchanged"].append({"kind": kind, "root": report["root"]})
+                    continue
+                waiting = target.not_yet()
+                if waiting:  # (not a failure: a later start applies it)
+                    summary["waiting"].append({"kind": kind, "root": report["root"], "reason": waiting})
                     continue
                 patches = _kept_patches(catalog, kind, pins)
                 for patch in patches:
@@ -90,6 +94,7 @@ def run(state: Path, say=lambda s: None, lock_wait: float = 120.0) -> dict:
     seconds = time.monotonic() - started
     summary["seconds"] = round(seconds, 3)
     parts = [f"{len(summary['unchanged'])} unchanged"] + [f"busy (another run on it): {b['root']}" for b in summary["busy"]]
+    parts += [f"not yet: {w['reason']}" for w in summary["waiting"]]
     parts += [f"re-applied: {r['what']}" for r in summary["reapplied"]]
     parts += [f"failed: {f['what']}: {f['reason']}" for f in summary["failed"]]
     record.log(state, f"apply --kept ({seconds:.2f}s): " + "; ".join(parts))

@@ -50,7 +50,13 @@ def opened(root: Path, data: JournalData):
     journal unfinished, and the recovery that follows closes them again."""
     try:
         for rel, mode in sorted(data.locked_dirs.items()):
-            os.chmod(_target_path(root, rel), mode | stat.S_IWUSR)
+            path = _target_path(root, rel)
+            try:
+                os.chmod(path, mode | stat.S_IWUSR)
+            except FileNotFoundError:
+                continue  # removed meanwhile (go clean -modcache): nothing of it to write
+            except OSError as exc:
+                raise Refused(f"{path}: cannot make it writable for the replace ({exc.strerror or exc})") from None
         yield
     finally:
         close(root, data)
@@ -201,6 +207,16 @@ def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData
     with `force` its record is forgotten and the file left alone: restoring
     would destroy a file patcher has no copy of.
     """
+    left = revertible(root, backups, data, force)
+    data.files = [f for f in data.files if f.path not in left]
+    data.phase = REVERTING
+    journal.save(data)
+    return Reverted(_finish_revert(root, backups, journal, data), left)
+
+
+def revertible(root: Path, backups: BackupStore, data: JournalData, force: bool) -> list[str]:
+    """revert's checks, before it changes anything: Refused for a file changed or removed since
+    (without `force`), or whose backup is missing or damaged; the files `force` would leave."""
     left = []
     for f in (f for f in data.files if f.role == Role.INPLACE):
         path = _target_path(root, f.path)
@@ -215,10 +231,7 @@ def revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData
             left.append(f.path)
         elif f.pre_sha256 is not None:
             backups.load(f.pre_sha256)  # missing or damaged backup: refuse before changing anything
-    data.files = [f for f in data.files if f.path not in left]
-    data.phase = REVERTING
-    journal.save(data)
-    return Reverted(_finish_revert(root, backups, journal, data), left)
+    return left
 
 
 def _finish_revert(root: Path, backups: BackupStore, journal: Journal, data: JournalData) -> list[str]:

@@ -92,6 +92,11 @@ class TargetBase:
         (what `patcher keep` records): by default, its own path."""
         return self.OPTION, str(self.state_key)
 
+    def not_yet(self) -> str | None:
+        """Why this target cannot be applied yet, though nothing is wrong and it will be later
+        (a downloaded toolchain the go command has not run): `apply --kept` waits for it."""
+        return None
+
     def unsupported(self, patch: Patch) -> str | None:
         """Why `patch` cannot apply to this target at all, if it cannot."""
         return None

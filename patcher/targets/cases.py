@@ -9,11 +9,12 @@ One-file targets (settings, pwsh) go through the target's own `edit`, with
 --env values from env.json; file roles (@main, ...) sit at the paths the
 target kind names in CASE_PATHS; a kind with its own `case_files` (the
 companion: keep.json's content from settings.json) says itself what a case
-makes of before/.
+makes of before/, and which files the patch adds exactly as its own
+(the extension's files): after/ need not repeat those.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from patcher.catalog.catalog import Catalog, Patch, load_patch
@@ -45,6 +46,8 @@ def cases_of(patch: Patch) -> list[Path]:
 class CaseRun:
     files: dict[str, tuple[bytes, bytes]]  # rel -> (before, after the patch)
     skipped: dict[str, str]  # patch ref -> why it does not apply
+    # rel -> a file of the patch's own that it adds as it is: after/ need not repeat it
+    verbatim: dict[str, bytes] = field(default_factory=dict)
 
 
 def run_case(patch: Patch, case: Path) -> CaseRun:
@@ -57,7 +60,8 @@ def run_case(patch: Patch, case: Path) -> CaseRun:
     case_files = getattr(target, "case_files", None)  # a kind that says itself what a case makes of before/
     if case_files is not None:
         settings = case / "settings.json"
-        return CaseRun(case_files(patch, before, json.loads(settings.read_text(encoding="utf-8")) if settings.exists() else {}), {})
+        files, verbatim = case_files(patch, before, json.loads(settings.read_text(encoding="utf-8")) if settings.exists() else {})
+        return CaseRun(files, {}, verbatim)
     if not issubclass(target, SingleFileTarget):
         roles = target.CASE_PATHS
         result = apply_patches([patch], lambda rel: (before / rel).read_bytes(), lambda f: roles.get(f, f), lambda rel: rel)
@@ -101,6 +105,11 @@ def check_case(patch: Patch, case: Path) -> CaseResult:
     changed = {rel: pair for rel, pair in result.files.items() if pair[0] != pair[1]}
     if not changed:
         return done(False, "the patch changed nothing")
+    for rel, data in result.verbatim.items():
+        if rel not in expected:
+            if changed.get(rel, (None, None))[1] != data:
+                return done(False, f"{rel}: not the patch's own file, unchanged")
+            expected[rel] = data
     if set(expected) != set(changed):
         return done(False, f"after/ holds {sorted(expected)}, the patch changes {sorted(changed)}")
     for rel, (old, new) in sorted(changed.items()):

@@ -15,11 +15,13 @@ entry.  Such a file is the editor's now; revert then takes out only our
 entry, and leaves every other byte as the editor wrote it.
 """
 
+import dataclasses
 import json
 from pathlib import Path, PurePath, PurePosixPath
 
 from patcher.catalog.catalog import Patch
 from patcher.errors import Refused, UsageError
+from patcher.state import transaction
 from patcher.state.atomicio import BackupStore, write_atomic
 from patcher.state.hashing import sha256_file_or_none
 from patcher.state.journal import JournalData
@@ -80,12 +82,15 @@ class CompanionTarget(InPlaceTarget):
         self.settings = settings  # keep.json's content: given by `patcher keep`, needed only to apply
 
     @classmethod
-    def case_files(cls, patch: Patch, before: Path, settings: dict) -> dict[str, tuple[bytes | None, bytes]]:
-        """A patch's own case: what it makes of the extensions folder `before` (rel -> (old, new))."""
+    def case_files(cls, patch: Patch, before: Path, settings: dict) -> tuple[dict[str, tuple[bytes | None, bytes]], dict[str, bytes]]:
+        """A patch's own case: what it makes of the extensions folder `before` (rel -> (old, new)), and
+        the extension's own files among them (rel -> bytes), which it adds as they are."""
         current = before / extensionsjson.NAME
         original = current.read_bytes() if current.exists() else None
         files = install_files(patch, PurePosixPath("/extensions"), original, settings, extensionsjson.NAME)
-        return {rel: ((before / rel).read_bytes() if (before / rel).exists() else None, data) for rel, data in files.items()}
+        name = identity(patch)[1]
+        return ({rel: ((before / rel).read_bytes() if (before / rel).exists() else None, data) for rel, data in files.items()},
+                {f"{name}/{rel}": data for rel, data in patch.manifest.extension})
 
     def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
         if len(patches) != 1 or self.settings is None:
@@ -109,7 +114,10 @@ class CompanionTarget(InPlaceTarget):
         actual = sha256_file_or_none(path)
         if rec is not None and actual not in (rec.post_sha256, rec.pre_sha256):
             # Rewritten by the editor since: take out our entry only, then forget the file
-            # (a run killed in between finds no entry of ours left, and only forgets).
+            # (a run killed in between finds no entry of ours left, and only forgets).  Not
+            # before the other files are known to be revertible: a refusal changes nothing.
+            transaction.revertible(self.root, state.backups,
+                                   dataclasses.replace(data, files=[f for f in data.files if f.path != extensionsjson.NAME]), force)
             self._drop_entry(own_id)
             data.files = [f for f in data.files if f.path != extensionsjson.NAME]
             state.journal.save(data)

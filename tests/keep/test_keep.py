@@ -7,6 +7,7 @@ byte, and the companion's own activate() run against a stand-in vscode."""
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -124,10 +125,8 @@ def test_keep_and_keep_off_are_byte_exact(home, tmp_path):
     assert "nothing is kept" in cli(home, "keep", "--off", "--state-dir", state).stdout
 
 
-def test_keep_again_after_the_editor_rewrote_extensions_json_then_off(home, tmp_path):
-    """The editor rewrites extensions.json (keeping our entry) before a second `keep`:
-    `keep --off` must still leave no entry of ours (its folder is gone)."""
-    state = tmp_path / "state"
+def kept_then_rewritten_by_the_editor(home, state) -> Path:
+    """An editor kept, whose extensions.json the editor then rewrote (keeping our entry); its extensions folder."""
     app = bundlegen.make_app(home / "Cursor", shape="cjs", winpty=False)
     extensions = home / ".cursor" / "extensions"
     (extensions / "extensions.json").write_text("[]")
@@ -135,9 +134,50 @@ def test_keep_again_after_the_editor_rewrote_extensions_json_then_off(home, tmp_
     cli(home, "keep", "--state-dir", state)
     entries = json.loads((extensions / "extensions.json").read_text())
     (extensions / "extensions.json").write_text(json.dumps(entries, indent=1))  # the editor's own rewrite
+    return extensions
+
+
+def test_keep_again_after_the_editor_rewrote_extensions_json_then_off(home, tmp_path):
+    """The editor rewrites extensions.json (keeping our entry) before a second `keep`:
+    `keep --off` must still leave no entry of ours (its folder is gone)."""
+    state = tmp_path / "state"
+    extensions = kept_then_rewritten_by_the_editor(home, state)
     cli(home, "keep", "--state-dir", state)
     cli(home, "keep", "--off", "--state-dir", state)
     assert json.loads((extensions / "extensions.json").read_text()) == [] and not (extensions / COMPANION).exists()
+
+
+def test_keep_off_refused_for_an_edited_companion_leaves_the_rewritten_entry_alone(home, tmp_path):
+    """The editor rewrote extensions.json and the user edited the companion: `keep --off` refuses
+    before it touches either (our entry is taken out only once the folder can go too)."""
+    state = tmp_path / "state"
+    extensions = kept_then_rewritten_by_the_editor(home, state)
+    (extensions / COMPANION / "extension.js").write_bytes(b"// mine\n")
+    before = {p: p.read_bytes() for p in extensions.rglob("*") if p.is_file()}
+    proc = cli(home, "keep", "--off", "--state-dir", state, check=False)
+    assert proc.returncode != 0 and "extension.js: changed since patcher applied it" in proc.stderr, proc.stderr
+    assert {p: p.read_bytes() for p in extensions.rglob("*") if p.is_file()} == before
+
+
+def test_a_companion_kept_before_that_cannot_go_stays_in_the_record(home, tmp_path):
+    """A second `keep` for another editor takes out the first one's companion; when that is refused
+    (edited by hand), it stays recorded, so `keep --off` still knows it is there."""
+    state = tmp_path / "state"
+    first = bundlegen.make_app(home / "Cursor", shape="cjs", winpty=False)
+    second = bundlegen.make_app(home / "Other", shape="cjs", winpty=False)
+    product = second / "product.json"
+    product.write_text(product.read_text().replace('"dataFolderName": ".cursor"', '"dataFolderName": ".other"'))
+    cli(home, "apply", "--cursor", first, "--state-dir", state)
+    cli(home, "keep", "--state-dir", state)
+    old = home / ".cursor" / "extensions"
+    (old / COMPANION / "extension.js").write_bytes(b"// mine\n")
+    cli(home, "apply", "--cursor", second, "--state-dir", state)
+    done = cli(home, "keep", "--cursor", second, "--state-dir", state)
+    assert f"the companion kept before in {old} stays: " in done.stdout + done.stderr, done
+    companions = json.loads((state / "kept.json").read_text())["companions"]
+    assert str(old) in companions and str(home / ".other" / "extensions") in companions, companions
+    proc = cli(home, "keep", "--off", "--state-dir", state, check=False)
+    assert proc.returncode != 0 and "extension.js: changed since patcher applied it" in proc.stderr, proc.stderr
 
 
 def test_keep_refuses_what_was_not_applied(home, tmp_path):
@@ -193,3 +233,58 @@ def test_the_companion_says_what_was_reapplied_and_a_failure_once(build, home, t
     assert warning["text"].startswith(f"patcher could not re-apply its patches: --go-ext {newer.parent}: ")
     assert activate(companion, tmp_path)["warnings"] == [], "the same failure is shown once"
     assert len((state / "keep.log").read_text().splitlines()) == 4
+
+
+def test_a_damaged_kept_record_does_not_stop_the_status_of_named_targets(home, tmp_path):
+    from patcher.keep import record
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / record.KEPT).write_text('{"options": 3}')
+    settings = tmp_path / "settings.json"
+    settings.write_text("{}\n")
+    proc = cli(home, "status", "--settings", settings, "--state-dir", state, check=False)
+    assert proc.returncode == 0 and "note: " in proc.stderr and "kept.json: not a record this patcher" in proc.stderr, proc.stderr
+    proc = cli(home, "status", "--state-dir", state, check=False)
+    assert proc.returncode != 0 and "kept.json: not a record this patcher" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="needs node")
+def test_the_companion_says_to_restart_the_editor_and_open_a_new_terminal(home, tmp_path):
+    """An editor update (a fresh main.js) and the terminal settings undone: what each needs to be used."""
+    state = tmp_path / "state"
+    app = bundlegen.make_app(home / "Cursor", shape="cjs", winpty=False)
+    settings = home / "settings.json"
+    settings.write_text("{}\n")
+    pristine = {p: p.read_bytes() for p in (app / "out" / "main.js", settings)}
+    cli(home, "apply", "--cursor", app, "--settings", settings, "--state-dir", state)
+    cli(home, "keep", "--state-dir", state)
+    for path, data in pristine.items():
+        path.write_bytes(data)
+    (info,) = activate(home / ".cursor" / "extensions" / COMPANION, tmp_path)["info"]
+    assert info["text"].startswith("patcher re-applied its patches after an update: applied "), info
+    assert info["text"].endswith("To use them: restart the editor, open a new terminal."), info
+    assert "Reload Window" not in info["items"]
+    assert states(home, state, "--cursor", app) == ["applied", "not applicable"]
+    assert all(path.read_bytes() != data for path, data in pristine.items())
+
+
+def test_keep_on_a_real_editor_build_and_its_update(home, tmp_path):
+    """code-server 4.139.1's VS Code server (npm): the companion goes into ~/<its product.json
+    dataFolderName>/extensions, and a fresh server-main.js (an update) is patched again."""
+    import corpus
+
+    state = tmp_path / "state"
+    app = corpus.lay_out(corpus.build("4.139.1"), tmp_path / "cs")
+    main = app / "out" / "server-main.js"
+    pristine = main.read_bytes()
+    cli(home, "apply", "--cursor", app, "--state-dir", state)
+    cli(home, "keep", "--state-dir", state)
+    assert (home / ".code-server" / "extensions" / COMPANION / "extension.js").is_file()
+    main.write_bytes(pristine)  # the update
+    summary = json.loads(cli(home, "apply", "--kept", "--json", "--state-dir", state).stdout.splitlines()[-1])
+    assert [r["kind"] for r in summary["reapplied"]] == ["cursor"] and not summary["failed"], summary
+    assert states(home, state, "--cursor", app) == ["applied", "not applicable"]
+    after = tree_digest(app)
+    summary = json.loads(cli(home, "apply", "--kept", "--json", "--state-dir", state).stdout.splitlines()[-1])
+    assert not summary["reapplied"] and tree_digest(app) == after

@@ -43,3 +43,22 @@ def test_patcher_test_runs_a_patch_outside_the_catalog_and_fails_a_wrong_case(tm
     assert proc.stdout.splitlines()[-1].endswith("passed, 2 failed")
     proc = run_patcher("test", tmp_path, cwd=tmp_path)
     assert proc.returncode == 2 and "not a patch directory" in proc.stderr
+
+
+def test_an_added_file_after_leaves_out_must_still_be_the_patchs_own(monkeypatch):
+    """The companion's cases leave the extension's own files out of after/: they are checked against
+    the patch's files, so an install that changed one is still caught."""
+    from patcher.targets import companion
+
+    patch = Catalog().get("keep/companion-extension@1")
+    case = next(c for c in casetest.cases_of(patch) if c.name == "with-extensions-json")
+    assert casetest.check_case(patch, case).ok
+    install = companion.install_files
+
+    def mangled(*args):
+        files = install(*args)
+        return {rel: data.replace(b"\n", b"\r\n") if rel.endswith("/extension.js") else data for rel, data in files.items()}
+
+    monkeypatch.setattr(companion, "install_files", mangled)
+    result = casetest.check_case(patch, case)
+    assert not result.ok and "extension.js: not the patch's own file, unchanged" in result.detail, result

@@ -167,6 +167,9 @@ class GoTarget(TargetBase):
         return Prepared(g.root, state.backups, state.journal, data, [(files[0], built.data)], message, on_commit,
                         on_abort)
 
+    def not_yet(self) -> str | None:
+        return toolchains.never_run(self.root) if toolchains.release_of(self.root) else None
+
     def _locked_dirs(self) -> dict[str, int]:
         """bin/ must be writable for the replace.  A toolchain of the module cache
         is read-only by design (the go command leaves it so): its bin/ is opened
@@ -175,7 +178,7 @@ class GoTarget(TargetBase):
         if not toolchains.release_of(self.root):
             ensure_writable_dir(bin_dir)
             return {}
-        why = toolchains.never_run(self.root)
+        why = self.not_yet()
         if why:
             raise Refused(why)
         mode = stat.S_IMODE(bin_dir.stat().st_mode)

@@ -21,8 +21,9 @@ go command's own behaviour gives (measured, see README):
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
+
+from patcher.targets.go.goenv import GoQueryFailed, ask_go, version_key
 
 MODULE_DIR = "golang.org"
 _NAME = re.compile(r"^toolchain@v0\.0\.1-(go\d+\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)\.([a-z0-9]+)-([a-z0-9]+)$")
@@ -37,13 +38,11 @@ def module_cache(env: dict | None = None) -> Path:
     go = shutil.which("go", path=env.get("PATH"))
     if go:
         try:
-            out = subprocess.run([go, "env", "GOMODCACHE"], capture_output=True, encoding="utf-8", errors="replace",
-                                 env=dict(env, GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS=""), timeout=60,
-                                 stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired):
-            out = None
-        if out is not None and out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip())
+            asked = ask_go(go, env, Path.cwd()).settings.get("GOMODCACHE")
+        except GoQueryFailed:
+            asked = None
+        if asked:
+            return Path(asked)
     if env.get("GOMODCACHE"):
         return Path(env["GOMODCACHE"])
     gopath = (env.get("GOPATH") or "").split(os.pathsep)[0]
@@ -78,7 +77,7 @@ def find(cache: Path) -> list[Path]:
         return []
     found = [d for d in folder.iterdir() if release_of(d) and d.is_dir() and not _partial(d)
              and any((d / "bin" / exe).is_file() for exe in ("go", "go.exe"))]
-    return sorted(found, key=lambda d: [int(n) for n in re.findall(r"\d+", release_of(d)[0])])
+    return sorted(found, key=lambda d: version_key(release_of(d)[0]))
 
 
 def never_run(goroot: Path) -> str | None:

@@ -422,15 +422,21 @@ def test_each_bundle_is_parsed_at_most_once_and_checked_while_the_next_is_parsed
     assert events == ["head main" if node else "parse main", "check main", "parse pty host", "check pty host"]
 
 
-def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engine_reads_it(tmp_path, monkeypatch):
-    """No winpty (every current Cursor): nothing else waits for the engine, so node starts up
-    while the engine reads the main bundle, and gets its bytes through its stdin (no copy)."""
+@pytest.mark.parametrize("install", ["generated", "code-server 4.139.1"])
+def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engine_reads_it(tmp_path, monkeypatch, install):
+    """No winpty (every current Cursor, and code-server 4.139.1): nothing else waits for the engine,
+    so node starts up while the engine reads the main bundle, and gets its bytes through its stdin
+    (no copy); the bundle is never parsed whole."""
+    import corpus
     from patcher.catalog.catalog import Catalog
     from patcher.engine import syntax
     from patcher.targets import noderun
     from patcher.targets.editor.target import CursorTarget
 
-    app = make(tmp_path, shape="esm", winpty=False, esm_bytes=50_000)
+    if install == "generated":
+        app = make(tmp_path, shape="esm", winpty=False, esm_bytes=50_000)
+    else:
+        app = corpus.lay_out(corpus.build(install.split()[-1]), tmp_path / "cs")
     target = CursorTarget(str(app), tmp_path / "s")
     main = (app / target.role("@main")).read_bytes()
     events = []
@@ -439,6 +445,8 @@ def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engin
     def parsing(lang, src, old_tree=None):
         if len(src) < len(main) and main.startswith(src):
             events.append("head main")
+        elif src == main:
+            events.append("parse main")
         return parse(lang, src, old_tree)
 
     def expecting(self, label, kind):
@@ -453,5 +461,6 @@ def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engin
     monkeypatch.setattr(noderun.NodeChecks, "expect", expecting)
     monkeypatch.setattr(noderun.NodeChecks, "_from_copy", copying)
     message = target.apply(Catalog().defaults("cursor"))
-    assert "winpty-mode" not in message.split(" to ")[0], message
-    assert events[:2] == ["node started for main", "head main"] and "a copy checked" not in events, events
+    assert message.startswith("applied cursor/spawn-env-hook@1 to ") and "winpty-mode@2: not applicable" in message, message
+    assert events[:2] == ["node started for main", "head main"], events
+    assert "a copy checked" not in events and "parse main" not in events, events

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import GO_VERSION, GOMOD, ODD_DIR, gobin, run_patcher, tree_digest
+from conftest import GO_VERSION, GOMOD, ODD_DIR, REPO, gobin, run_patcher, tree_digest
 
 import modcache  # noqa: E402  (scripts/, put on sys.path by conftest)
 import splitwrites  # noqa: E402
@@ -65,6 +65,12 @@ def test_go_test_through_the_switch_runs_the_patched_toolchain(world, tmp_path):
     patched = splitwrites.measure(big, env=env, cwd=str(module))
     print(f"through the switch: unpatched {unpatched.line()}; patched {patched.line()}")
     assert unpatched.cut > 0 and patched.cut == 0 and patched.exit == unpatched.exit == 0
+    # What a reader gets of the patched run: chunk by chunk (the unpatched Go extension) and through
+    # goext/utf8-stream-decode@1's reader, which alone is whole.
+    read = _readers(big, env, module)
+    print(f"through the switch, patched go read by node: per chunk {read['fffd_per_chunk']} U+FFFD, "
+          f"patched reader {read['fffd_patched_reader']} ({read['chunks']} chunks)")
+    assert read["fffd_patched_reader"] == read["fffd_whole"] == 0
     report = json.loads(run_patcher("status", "--go-toolchains", "--state-dir", state, "--json", env=env, check=True).stdout)
     assert [p["state"] for p in report["patches"]] == ["applied", "applied"]
     # What `go` runs here, named by --go-src auto (in the module's directory).
@@ -73,6 +79,14 @@ def test_go_test_through_the_switch_runs_the_patched_toolchain(world, tmp_path):
     assert "a toolchain in the module cache" in auto.stderr
     run_patcher("revert", "--go-toolchains", "--state-dir", state, env=env, check=True)
     assert tree_digest(toolchain) == before
+
+
+def _readers(cmd: list[str], env: dict, cwd) -> dict:
+    reader = REPO / "scripts" / "chunkreader.cjs"
+    payload = REPO / "patches" / "goext" / "utf8-stream-decode" / "1" / "payload" / "utf8chunks.js"
+    proc = subprocess.run(["node", str(reader), str(payload), "--", *cmd], env=env, cwd=cwd, capture_output=True,
+                          text=True, encoding="utf-8")
+    return json.loads(proc.stdout.splitlines()[-1])
 
 
 def test_a_toolchain_the_go_command_never_ran_is_refused_with_the_reason(tmp_path, pristine_goroot, local_go):
@@ -95,11 +109,45 @@ def test_a_toolchain_downloaded_after_keep_is_patched_by_apply_kept(world, tmp_p
     run_patcher("keep", "--state-dir", state, env=env, check=True)
     kept = json.loads((state / "kept.json").read_text())
     assert kept["options"] == [["--go-toolchains", str(cache)]]
-    # Later a go.mod asks for another release, and go downloads it into the module cache.
-    newer = modcache.build_toolchain_cache(local_go.parent, LOCAL_GO, None, None, cache)
-    summary = json.loads(run_patcher("apply", "--kept", "--json", "--state-dir", state, env=env, check=True)
-                         .stdout.splitlines()[-1])
+    # Later a go.mod asks for another release, and go downloads it into the module cache; until go
+    # first runs it, its tools are not executable: apply --kept waits for it, without a failure.
+    newer = modcache.build_toolchain_cache(local_go.parent, LOCAL_GO, None, None, cache, first_use=False)
+
+    def kept_run() -> dict:
+        return json.loads(run_patcher("apply", "--kept", "--json", "--state-dir", state, env=env, check=True)
+                          .stdout.splitlines()[-1])
+
+    summary = kept_run()
+    assert [w["root"] for w in summary["waiting"]] == [str(newer)] and not summary["reapplied"] and not summary["failed"]
+    assert "the go command has not run this toolchain yet" in summary["waiting"][0]["reason"]
+    modcache.first_use_exec_bits(newer)  # what go's first switch into it does (allowExec)
+    summary = kept_run()
     assert [r["root"] for r in summary["reapplied"]] == [str(newer)]
     assert summary["unchanged"] == [{"kind": "go", "root": str(toolchain)}] and not summary["failed"]
     assert b"cmd/go/internal/test/patcher_" in (newer / "bin" / "go").read_bytes()
     assert stat.S_IMODE((newer / "bin").stat().st_mode) == 0o555
+    # A second run changes no byte, and the re-applied toolchain cuts no write.
+    after = tree_digest(newer)
+    summary = kept_run()
+    assert not summary["reapplied"] and not summary["waiting"] and len(summary["unchanged"]) == 2
+    assert tree_digest(newer) == after
+    module = tmp_path / "module-old"
+    shutil.copytree(GOMOD / "bigcjk", module / "bigcjk")
+    (module / "go.mod").write_text("module example.com/old\n\ngo 1.21\n")
+    run = splitwrites.measure([str(newer / "bin" / "go"), "test", "-count=1", "-v", "-run", "TestBig", "./bigcjk"],
+                              env=dict(env, GOTOOLCHAIN="local"), cwd=str(module))
+    print(f"go{LOCAL_GO} re-applied by apply --kept: {run.line()}")
+    assert run.cut == 0 and run.exit == 0 and run.writes > 0
+
+
+def test_toolchains_are_found_in_gos_release_order(tmp_path):
+    """An rc comes before its release's first point release, as go orders them (1.21rc2 < 1.21.0 < 1.21.1)."""
+    from patcher.targets.go import toolchains
+
+    folder = tmp_path / "mod" / toolchains.MODULE_DIR
+    for release in ("go1.21.1", "go1.21rc2", "go1.9.2", "go1.21.0"):
+        exe = folder / f"toolchain@v0.0.1-{release}.linux-amd64" / "bin" / "go"
+        exe.parent.mkdir(parents=True)
+        exe.write_bytes(b"")
+    assert [toolchains.release_of(d)[0] for d in toolchains.find(tmp_path / "mod")] == \
+        ["go1.9.2", "go1.21rc2", "go1.21.0", "go1.21.1"]
