@@ -12,6 +12,14 @@ than a parse).  A file is then parsed whole only when some anchor of the
 patch needs the whole tree; where the file's own code starts, and whether it
 has a top-level statement of some kind, are read from a head of it
 (anchors.find_in_head), and a file edited that way is not parsed again.
+
+`expect` lets such a caller start validating before a probe is decided: it
+says what a top-level-node probe will find in a file (for a bundle, what
+node's own loading rule implies), the engine patches with that answer, and
+decides the probe for real only once every file has been handed on, while
+the caller's validation runs.  A wrong expectation raises Misexpected (the
+caller runs again without one), so the result is always the one the probe
+itself gives.
 """
 
 import functools
@@ -47,6 +55,11 @@ class AddedResult:
     path: str
     data: bytes
     patches: list[str] = field(default_factory=list)
+
+
+class Misexpected(Exception):
+    """A probe did not find what the caller expected (apply_patches `expect`): this run's
+    result is not the patches' own; run again without the expectation."""
 
 
 @dataclass
@@ -207,7 +220,8 @@ def _last_patch_of(patches: list[Patch], resolve_path: Callable[[str], str]) -> 
 def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_path: Callable[[str], str],
                   label: Callable[[str], str], params: dict | None = None,
                   describe: Callable[[object], dict] | None = None,
-                  on_final: Callable[[FileResult], None] | None = None, partial: bool = False) -> EngineResult:
+                  on_final: Callable[[FileResult], None] | None = None, partial: bool = False,
+                  expect: Callable[[str, frozenset[str]], bool | None] | None = None) -> EngineResult:
     """`params` overrides the patches' own parameter defaults (see render_params).
 
     `describe(view)` gives facts about each changed file's final bytes (kept
@@ -216,8 +230,12 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
     changed file as soon as no later patch can change it, so a caller can
     start validating it while the engine goes on with other files.
     `partial`: see the module's doc; the caller must validate each changed
-    file's final bytes (FileResult.tree is None for one not parsed whole)."""
+    file's final bytes (FileResult.tree is None for one not parsed whole).
+    `expect(path, types)`: whether the file has a top-level node of one of
+    these types, as the caller expects (None: no expectation); see the
+    module's doc."""
     result = EngineResult()
+    expected: list[tuple[str, str, bytes, tuple, bool]] = []  # (path, language, bytes probed, steps, answer used)
     last = _last_patch_of(patches, resolve_path) if on_final else {}
     finished: set[str] = set()
 
@@ -249,8 +267,14 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
         def probe(name: str) -> bool:
             if name not in probed:
                 p = m.probes[name]
-                _, pf = current(p.file)
-                probed[name] = bool(pf.find(p.steps, m.languages[p.file], exists=True))
+                fr, pf = current(p.file)
+                types = top_level_types(p.steps[0].query) if len(p.steps) == 1 and p.steps[0].query else None
+                answer = expect(fr.path, types) if expect is not None and types else None
+                if answer is None:
+                    probed[name] = bool(pf.find(p.steps, m.languages[p.file], exists=True))
+                else:
+                    expected.append((fr.path, m.languages[p.file], fr.patched, p.steps, answer))
+                    probed[name] = answer
             return probed[name]
 
         absent: set[str] = set()  # optional roles this target does not have
@@ -310,4 +334,8 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
             result.added[add.path] = AddedResult(add.path, add.payload, [m.ref])
     for fr in result.files.values():
         finish(fr)
+    for path, lang, data, steps, answer in expected:
+        view = _Parsed(FileResult(path, lang, data, data), label(path), partial)
+        if bool(view.find(steps, lang, exists=True)) != answer:
+            raise Misexpected(f"{label(path)}: a probe found {'no' if answer else 'a'} {'/'.join(sorted(top_level_types(steps[0].query)))}")
     return result

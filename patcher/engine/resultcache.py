@@ -161,13 +161,15 @@ def _entry_doc(result: EngineResult) -> dict:
 def cached_apply(cache_dir: Path, patches: list[Patch], read: Callable[[str], bytes],
                  resolve_path: Callable[[str], str], label: Callable[[str], str], params: dict | None = None,
                  describe: Callable[[object], dict] | None = None,
-                 on_final: Callable[[FileResult], None] | None = None, partial: bool = False) -> CachedRun:
+                 on_final: Callable[[FileResult], None] | None = None, partial: bool = False,
+                 expect: Callable[[str, frozenset[str]], bool | None] | None = None) -> CachedRun:
     """apply_patches (same arguments) through the cache in `cache_dir`; on a miss
-    the engine runs with the files already read."""
+    the engine runs with the files already read (an expectation changes no
+    result, only when the probe is decided: it is not part of the key)."""
     roles = resolve_roles(patches, resolve_path)
     if roles is None:  # a role that cannot be resolved: the engine says why, in its own order
         return CachedRun(apply_patches(patches, read, resolve_path, label, params=params, describe=describe,
-                                       on_final=on_final, partial=partial), hit=False)
+                                       on_final=on_final, partial=partial, expect=expect), hit=False)
     paths = sorted({p for r in roles.values() for p in r.values() if isinstance(p, str)})
     originals = {path: read(path) for path in paths}
     key_doc = {"code": _code_fingerprint(), "patches": [[p.ref, p.content_sha256] for p in patches],
@@ -196,5 +198,6 @@ def cached_apply(cache_dir: Path, patches: list[Patch], read: Callable[[str], by
                 on_final(restored.files[path])
         return CachedRun(restored, hit=True)
     result = apply_patches(patches, lambda path: originals[path] if path in originals else read(path), resolve_path,
-                           label, params=params, describe=describe, on_final=on_final, partial=partial)
+                           label, params=params, describe=describe, on_final=on_final, partial=partial,
+                           expect=expect)
     return CachedRun(result, hit=False, _entry=(entry_path, _entry_doc(result)))

@@ -31,6 +31,8 @@ class Prepared:
 
 
 class Target(Protocol):
+    def warm_up(self, patches: list) -> None: ...
+    def cool_down(self) -> None: ...
     def lock(self) -> RunLock: ...
     def prepare(self, patches: list, force: bool, env: dict | None) -> Prepared: ...
 
@@ -48,6 +50,10 @@ class Run:
 def apply_targets(runs: list[Run], state_dir: Path) -> list[str]:
     """Apply to every target or to none; returns one message per target."""
     with ExitStack() as stack:
+        # What takes long to start and changes nothing starts first, while the locks are taken.
+        for r in runs:
+            stack.callback(r.target.cool_down)
+            r.target.warm_up(r.patches)
         # A fixed order, so two runs over the same targets cannot deadlock.
         for lock in sorted((r.target.lock() for r in runs), key=lambda l: str(l.path)):
             stack.enter_context(lock)

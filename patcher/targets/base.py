@@ -62,6 +62,14 @@ class TargetBase:
         can find several installs says which, and gives each)."""
         return [arg]
 
+    def warm_up(self, patches: list[Patch]) -> None:
+        """Before the lock is taken (runner.Target protocol): start what prepare will want
+        ready and that changes nothing (a validator starting up).  Only a head start:
+        prepare does the same without it."""
+
+    def cool_down(self) -> None:
+        """Stop what warm_up started and prepare did not take (the run ended before it)."""
+
     def prepare(self, patches: list[Patch], force: bool, env: dict | None) -> Prepared:
         """Everything up to the writes (runner.Target protocol); the lock is held."""
         raise NotImplementedError

@@ -83,6 +83,7 @@ class BundleTarget(InPlaceTarget):
         self._roles: dict[str, str | NotApplicable] = {}
         self._runtime: list[noderun.Runtime | None] = []  # what node --check runs with, once looked for
         self._runtime_said = False
+        self._early: noderun.NodeChecks | None = None  # the checks warm_up started
 
     # -- for subclasses ---------------------------------------------------
     def _find_role(self, name: str) -> str:
@@ -102,13 +103,16 @@ class BundleTarget(InPlaceTarget):
         finding out may read many files) when it has none."""
         if name not in self._roles:
             try:
-                self._roles[name] = inside(self.root, self._find_role(name) if name.startswith("@") else name)
+                self._roles[name] = self._look_up(name)
             except NotApplicable as exc:
                 self._roles[name] = exc
         found = self._roles[name]
         if isinstance(found, NotApplicable):
             raise NotApplicable(str(found))
         return found
+
+    def _look_up(self, name: str) -> str:
+        return inside(self.root, self._find_role(name) if name.startswith("@") else name)
 
     def unknown_role(self, name: str) -> Refused:
         return Refused(f"unknown file role {name} for a {self.NAME} target")
@@ -123,34 +127,58 @@ class BundleTarget(InPlaceTarget):
         return found
 
     # -- planning ---------------------------------------------------------
+    def warm_up(self, patches: list[Patch]) -> None:
+        """node starts up for the check of each file the patches name, while the lock is taken
+        and the state read (node's start-up is most of a check's time).  The files are looked
+        up without being remembered: only the checks' labels and kinds come from them, and a
+        check whose file or kind turns out otherwise is stopped."""
+        runtime = self._find_runtime()
+        if runtime is None:
+            return
+        self._early = noderun.NodeChecks(runtime)
+        for rel in self._files_of(patches, remember=False):
+            self._early.expect(self.label(rel), self.node_kind(rel))
+
+    def cool_down(self) -> None:
+        if self._early is not None:
+            self._early.close()
+            self._early = None
+
     def compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None) -> None:
+        from patcher.engine.apply import Misexpected
+
         runtime = self._find_runtime()
         # With node to check the result, the engine parses a file whole only where an
-        # anchor needs it (the spawn hook needs the first statements only).
+        # anchor needs it (the spawn hook needs the first statements only), and node's
+        # own loading rule says ahead what the module-kind probe will find, so node
+        # checks the file while tree-sitter decides that probe.
+        partial = expecting = runtime is not None
         before = (dict(plan.desired), dict(plan.patched_by))
-        try:
-            self._compute(plan, patches, prev, backups, runtime, partial=runtime is not None)
-        except noderun.Rejected:
-            if runtime is None:
-                raise
-            # node rejects a file the engine read only in part: the run again, every file
-            # parsed whole, so the refusal is the one it always was (tree-sitter's, else node's).
+        while True:
             plan.desired, plan.patched_by = dict(before[0]), dict(before[1])
-            self._compute(plan, patches, prev, backups, runtime, partial=False)
+            try:
+                self._compute(plan, patches, prev, backups, runtime, partial, self._expect if expecting else None)
+                return
+            except Misexpected:
+                # The file's statements are not what node's rule implies: the run again,
+                # the probe decided first.
+                expecting = False
+            except noderun.Rejected:
+                if not partial:
+                    raise
+                # node rejects a file the engine read only in part: the run again, every file
+                # parsed whole, so the refusal is the one it always was (tree-sitter's, else node's).
+                partial = expecting = False
 
     def _compute(self, plan: Plan, patches: list[Patch], prev: JournalData | None, backups: BackupStore | None,
-                 runtime: noderun.Runtime | None, partial: bool) -> None:
+                 runtime: noderun.Runtime | None, partial: bool, expect) -> None:
         from patcher.engine.resultcache import cached_apply
 
         # Each file goes to node --check (its own process) as soon as it is final, while the
-        # engine parses and patches the next one.  The checks of the files after the first
-        # start now, so node has started up by the time their bytes come.  The first file's
-        # come before node would be ready, and writing them to node would hold up the engine's
-        # work on the next file: its check starts with them, from a copy.  Unless it is the
-        # only file (a current editor: no winpty), when there is nothing else to hold up.
-        checks = noderun.NodeChecks(runtime)
-        files = self._files_of(patches)
-        for rel in files[1:] if len(files) > 1 else files:
+        # engine parses and patches the next one, or decides the probe it was told what to
+        # expect of.  Every check starts now, so node starts up while the engine works.
+        checks, self._early = self._early or noderun.NodeChecks(runtime), None
+        for rel in self._files_of(patches):
             checks.expect(self.label(rel), self.node_kind(rel))
         started = False
 
@@ -164,7 +192,8 @@ class BundleTarget(InPlaceTarget):
         try:
             run = cached_apply(self.state_base / "cache" / "engine", patches,
                                lambda rel: self.original(rel, prev, backups, plan), self.role, self.label,
-                               params={"env": plan.env}, describe=_describe, on_final=check, partial=partial)
+                               params={"env": plan.env}, describe=_describe, on_final=check, partial=partial,
+                               expect=expect)
             plan.skipped = dict(run.result.skipped)
             kinds = {}
             for rel, r in run.result.files.items():
@@ -180,13 +209,14 @@ class BundleTarget(InPlaceTarget):
         plan.on_commit = run.remember
         plan.summary = [", ".join(f"{rel} ({kind})" for rel, kind in sorted(kinds.items()))] if kinds else []
 
-    def _files_of(self, patches: list[Patch]) -> list[str]:
-        """The files the patches' roles name here (those that exist), in order."""
+    def _files_of(self, patches: list[Patch], remember: bool = True) -> list[str]:
+        """The files the patches' roles name here (those that exist), in order; `remember`:
+        the roles found are those of the run (else they are only looked up)."""
         out = []
         for patch in patches:
             for file in patch.manifest.languages:
                 try:
-                    rel = self.role(file)
+                    rel = self.role(file) if remember else self._look_up(file)
                 except PatcherError:  # not applicable, or the engine says why
                     continue
                 if rel not in out:
@@ -211,6 +241,12 @@ class BundleTarget(InPlaceTarget):
             if folder == self.root or folder.parent == folder:
                 return "commonjs"
             folder = folder.parent
+
+    def _expect(self, rel: str, types: frozenset[str]) -> bool | None:
+        """What a probe for top-level import/export statements will find, by node's own rule for
+        loading the file (node_kind): some in a file node loads as an ES module, none in one it
+        loads as CommonJS.  Only an expectation (engine/apply.py `expect`): the probe decides."""
+        return self.node_kind(rel) == "module" if types == ESM_STATEMENTS else None
 
     def _find_runtime(self) -> noderun.Runtime | None:
         """What node --check runs with (looked for once)."""

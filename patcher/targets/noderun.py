@@ -7,12 +7,13 @@ compiles a file, as an ES module (ModuleWrap) or CommonJS (wrapSafe), only the
 mode comes from the flag instead of the file's name.  So a check can be
 started before the file is known (NodeChecks.expect): node starts up while
 the engine still works, and only compiles once the bytes arrive.  Those are
-written by the caller's own thread (a helper thread would wait for the GIL
-while the engine parses the next file), so `expect` is for files handed on
-a while later; a check started with its file gets a temporary copy as stdin,
-which node reads on its own.  A check started ahead that fails is made again
-from a copy, whose verdict is the one that counts (a runtime may be unable
-to read a pipe: node.exe under Wine).
+written by a thread of their own, in one write (the GIL is let go for all of
+it) while the engine goes on; the engine's parses let it have the GIL back
+to end the input (engine/syntax.py).  A check started with its file (none
+was started ahead for it, or one of another kind) gets a temporary copy as
+stdin, which node reads on its own.  A check started ahead that fails is made again from a
+copy, whose verdict is the one that counts (a runtime may be unable to read
+a pipe: node.exe under Wine).
 
 The editor's own runtime first: its executable run with ELECTRON_RUN_AS_NODE=1
 is a node of exactly the version the editor (and its extension host) runs, and
@@ -26,6 +27,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,9 +119,13 @@ def node_check(files: list[tuple[bytes, str, str]], originals: dict[str, bytes] 
 
 
 def _feed(proc: subprocess.Popen, data: bytes) -> None:
-    """Write a file to a check's stdin, then end it (node reads to the end, then compiles)."""
+    """Write a file to a check's stdin, then end it (node reads to the end, then compiles).
+    os.write, not the buffered file: one blocking write to a pipe returns once all of it
+    is taken, so the thread needs the GIL only to begin and to end."""
     try:
-        proc.stdin.write(data)
+        view, fd = memoryview(data), proc.stdin.fileno()
+        while view:
+            view = view[os.write(fd, view):]
     except OSError:  # node is gone already (it failed to start, or was stopped): its exit says why
         pass
     finally:
@@ -140,6 +146,7 @@ class NodeChecks:
         self._ahead: dict[str, tuple[str, subprocess.Popen]] = {}  # label -> (module kind, a check waiting for its file)
         # (label, kind, process, the bytes when they went through a pipe to a check started ahead)
         self._running: list[tuple[str, str, subprocess.Popen, bytes | None]] = []
+        self._feeders: list[threading.Thread] = []  # writing files to checks started ahead
 
     def _spawn(self, kind: str, stdin=subprocess.PIPE) -> subprocess.Popen:
         env = dict(os.environ, **self.runtime.env)
@@ -148,8 +155,7 @@ class NodeChecks:
 
     def expect(self, label: str, kind: str) -> None:
         """Start the check of a file that is not known yet, in the module kind it will likely have
-        (a guess: a file of another kind gets a check of its own, this one is stopped).  For a
-        file handed on a while later: its bytes are then written to node in the caller's thread."""
+        (a guess: a file of another kind gets a check of its own, this one is stopped)."""
         if self.runtime is not None and label not in self._ahead:
             self._ahead[label] = (kind, self._spawn(kind))
 
@@ -161,7 +167,9 @@ class NodeChecks:
             _stop(proc)
             proc = None
         if proc is not None:
-            _feed(proc, data)
+            feeder = threading.Thread(target=_feed, args=(proc, data), name=f"node --check {label}", daemon=True)
+            feeder.start()
+            self._feeders.append(feeder)
             self._running.append((label, kind, proc, data))
         else:
             self._running.append((label, kind, self._from_copy(data, kind), None))
@@ -176,6 +184,7 @@ class NodeChecks:
     def _failures(self) -> list[tuple[str, str, str]]:
         """(label, kind, node's reason) for each started file node does not accept."""
         failures = []
+        self._join_feeders()
         for label, kind, proc, piped in self._running:
             _, err = proc.communicate()
             if proc.returncode != 0 and piped is not None:
@@ -191,9 +200,19 @@ class NodeChecks:
 
     def close(self) -> None:
         """Stop what still runs or waits (after an error elsewhere, or a file that never came)."""
-        for proc in [p for _, p in self._ahead.values()] + [p for _, _, p, _ in self._running]:
+        procs = [p for _, p in self._ahead.values()] + [p for _, _, p, _ in self._running]
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        self._join_feeders()  # (a write still going ends with an error: its node is gone) before its pipe is closed
+        for proc in procs:
             _stop(proc)
         self._ahead, self._running = {}, []
+
+    def _join_feeders(self) -> None:
+        for feeder in self._feeders:
+            feeder.join()
+        self._feeders = []
 
     def finish(self, originals: dict[str, bytes] | None = None) -> bool:
         """Wait for every run: False when nothing was checked; Refused with node's

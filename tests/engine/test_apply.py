@@ -268,3 +268,55 @@ def test_a_partial_run_of_the_go_extension_patch_is_the_whole_run(tmp_path, buil
     for path, fr in part.files.items():
         assert (fr.patched, fr.facts, fr.splices) == (whole.files[path].patched, whole.files[path].facts, whole.files[path].splices)
         assert fr.tree is not None
+
+
+@pytest.mark.parametrize("shape", ["esm", "cjs"])
+def test_a_probe_whose_answer_the_caller_expects_is_decided_after_the_file_is_handed_on(tmp_path, monkeypatch, shape):
+    """`expect`: the engine patches with the caller's answer to the module-kind probe, hands the file
+    on (on_final: node can check it), and only then decides the probe itself.  A right answer gives
+    the run without one, byte for byte; a wrong one raises Misexpected once the probe is decided,
+    naming the file (the caller throws its check away and runs again)."""
+    import bundlegen
+    from patcher.engine import apply as engine
+    from patcher.engine.anchors import top_level_types
+    from patcher.targets.editor.target import CursorTarget
+    from patcher.targets.jsbundle import ESM_STATEMENTS, _describe
+
+    app = bundlegen.make_app(tmp_path / "c", shape=shape, winpty=False, esm_bytes=300_000)
+    target = CursorTarget(str(app), tmp_path / "state")
+    patches = [Catalog().get("cursor/spawn-env-hook@1")]
+    events = []
+    find = engine._Parsed.find
+
+    def finding(self, steps, lang, exists=False):
+        if exists and steps[0].query and top_level_types(steps[0].query) == ESM_STATEMENTS:
+            events.append("probe decided")
+        return find(self, steps, lang, exists)
+
+    monkeypatch.setattr(engine._Parsed, "find", finding)
+
+    def run(expect=None):
+        events.clear()
+        result = apply_patches(patches, lambda rel: (app / rel).read_bytes(), target.role, target.label,
+                               params={"env": {"PYTHONUTF8": "1"}}, describe=_describe, partial=True, expect=expect,
+                               on_final=lambda fr: events.append("handed on"))
+        return result, list(events)
+
+    def expecting(answer):
+        def expect(path, types):
+            events.append(f"expected {answer}")
+            return answer if types == ESM_STATEMENTS else None
+        return expect
+
+    plain, order = run()
+    assert order == ["probe decided", "handed on"]
+    right, order = run(expecting(shape == "esm"))
+    assert order == [f"expected {shape == 'esm'}", "handed on", "probe decided"]
+    main = plain.files["out/main.js"]
+    assert (right.files["out/main.js"].patched, right.files["out/main.js"].facts, right.files["out/main.js"].splices) == (
+        main.patched, main.facts, main.splices)
+    assert main.facts == {"kind": "module" if shape == "esm" else "commonjs"}
+    with pytest.raises(engine.Misexpected, match=r"out/main\.js: a probe found (no|a) export_statement/import_statement"):
+        run(expecting(shape != "esm"))
+    assert events == [f"expected {shape != 'esm'}", "handed on", "probe decided"]
+    assert run(lambda path, types: None)[0].files["out/main.js"].patched == main.patched, "no expectation: as without"

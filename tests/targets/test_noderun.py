@@ -130,3 +130,27 @@ def test_a_runtime_that_cannot_read_a_piped_stdin_still_checks_every_file(tmp_pa
     checks.start(b'import{a}from"x";let a=1;', "module", "bad.js")
     with pytest.raises(noderun.Rejected, match="bad.js: node --check rejects the patched file .*Identifier 'a' has already been declared"):
         checks.finish()
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="needs node")
+def test_a_file_for_a_check_started_ahead_is_written_while_the_caller_goes_on():
+    """start() hands the bytes to a thread and returns while node (just started) has not read them
+    all: the caller goes on (the engine deciding a probe).  The verdict is node's, either way, and
+    close() in the middle of a write ends it (node stopped) without waiting for node to read."""
+    big = b"".join(b"let a%d = [%d, '\xe5\xbc\xa0'];\n" % (i, i) for i in range(400_000))  # ~10 MB, far more than a pipe holds
+    checks = noderun.NodeChecks(noderun.find_runtime())
+    checks.expect("big.js", "commonjs")
+    checks.start(big, "commonjs", "big.js")
+    assert checks._feeders and checks._feeders[0].is_alive(), "start() waited for node to read the whole file"
+    assert checks.finish() is True and not checks._feeders
+    checks = noderun.NodeChecks(noderun.find_runtime())
+    checks.expect("bad.js", "commonjs")
+    checks.start(big + b"let a0 = 1;\n", "commonjs", "bad.js")
+    with pytest.raises(noderun.Rejected, match="bad.js: node --check rejects the patched file .*already been declared"):
+        checks.finish()
+    checks = noderun.NodeChecks(noderun.find_runtime())
+    checks.expect("big.js", "commonjs")
+    proc = checks._ahead["big.js"][1]
+    checks.start(big * 3, "commonjs", "big.js")
+    checks.close()
+    assert proc.returncode is not None and not checks._feeders and not checks._running

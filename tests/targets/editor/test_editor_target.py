@@ -388,8 +388,9 @@ def test_each_bundle_is_parsed_at_most_once_and_checked_while_the_next_is_parsed
     """With node to check the result, the main bundle is never parsed whole (the spawn hook reads
     its first statements from a head) and its node --check (its own process) starts before the
     engine parses the pty host, whose anchors need the whole tree; the pty host is parsed once.
-    Without a runtime (nothing is started then), the tree-sitter parse of each whole file is the
-    check: one each."""
+    Whether the main bundle has import statements (which hook it gets) is taken from package.json's
+    "type" first, and read from its head only after both checks started.  Without a runtime
+    (nothing is started then), the tree-sitter parse of each whole file is the check: one each."""
     import corpus
     from patcher.catalog.catalog import Catalog
     from patcher.engine import syntax
@@ -419,17 +420,23 @@ def test_each_bundle_is_parsed_at_most_once_and_checked_while_the_next_is_parsed
     if not node:
         monkeypatch.setattr(noderun, "find_runtime", lambda exes=(): None)
     target.apply(Catalog().defaults("cursor"))
-    assert events == ["head main" if node else "parse main", "check main", "parse pty host", "check pty host"]
+    if node:
+        assert events == ["head main", "check main", "parse pty host", "check pty host", "head main"]
+    else:
+        assert events == ["parse main", "check main", "parse pty host", "check pty host"]
 
 
 @pytest.mark.parametrize("install", ["generated", "code-server 4.139.1"])
 def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engine_reads_it(tmp_path, monkeypatch, install):
-    """No winpty (every current Cursor, and code-server 4.139.1): nothing else waits for the engine,
-    so node starts up while the engine reads the main bundle, and gets its bytes through its stdin
-    (no copy); the bundle is never parsed whole."""
+    """No winpty (every current Cursor, and code-server 4.139.1): node starts up for the main
+    bundle's check before the lock is taken (runner: warm_up), and gets its bytes through its stdin
+    (no copy) once the hook is in, before the engine has read whether the bundle has import
+    statements (package.json's "type" said so; the heads read after it agree); the bundle is
+    never parsed whole."""
     import corpus
     from patcher.catalog.catalog import Catalog
     from patcher.engine import syntax
+    from patcher.state.runlock import RunLock
     from patcher.targets import noderun
     from patcher.targets.editor.target import CursorTarget
 
@@ -440,7 +447,8 @@ def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engin
     target = CursorTarget(str(app), tmp_path / "s")
     main = (app / target.role("@main")).read_bytes()
     events = []
-    parse, expect, from_copy = syntax.parse, noderun.NodeChecks.expect, noderun.NodeChecks._from_copy
+    parse, spawn, start, from_copy = syntax.parse, noderun.NodeChecks._spawn, noderun.NodeChecks.start, noderun.NodeChecks._from_copy
+    enter = RunLock.__enter__
 
     def parsing(lang, src, old_tree=None):
         if len(src) < len(main) and main.startswith(src):
@@ -449,18 +457,29 @@ def test_when_the_main_bundle_is_the_only_file_its_check_starts_before_the_engin
             events.append("parse main")
         return parse(lang, src, old_tree)
 
-    def expecting(self, label, kind):
-        events.append(f"node started for {'main' if label.endswith(target.role('@main')) else label}")
-        return expect(self, label, kind)
+    def spawning(self, kind, **kw):
+        events.append(f"node started ({kind})")
+        return spawn(self, kind, **kw)
+
+    def starting(self, data, kind, label):
+        events.append("main handed to node" if label.endswith(target.role("@main")) else label)
+        return start(self, data, kind, label)
 
     def copying(self, data, kind):
         events.append("a copy checked")
         return from_copy(self, data, kind)
 
+    def locking(self):
+        events.append("locked")
+        return enter(self)
+
     monkeypatch.setattr(syntax, "parse", parsing)
-    monkeypatch.setattr(noderun.NodeChecks, "expect", expecting)
+    monkeypatch.setattr(noderun.NodeChecks, "_spawn", spawning)
+    monkeypatch.setattr(noderun.NodeChecks, "start", starting)
     monkeypatch.setattr(noderun.NodeChecks, "_from_copy", copying)
+    monkeypatch.setattr(RunLock, "__enter__", locking)
     message = target.apply(Catalog().defaults("cursor"))
     assert message.startswith("applied cursor/spawn-env-hook@1 to ") and "winpty-mode@2: not applicable" in message, message
-    assert events[:2] == ["node started for main", "head main"], events
+    assert events[:4] == ["node started (module)", "locked", "head main", "main handed to node"], events
+    assert events.count("node started (module)") == 1 and set(events[4:]) == {"head main"}, events
     assert "a copy checked" not in events and "parse main" not in events, events
