@@ -220,6 +220,13 @@ def top_level_types(query: str) -> frozenset[str] | None:
     return frozenset([m.group(1)] if m.group(1) else re.findall(r"\w+", m.group(2)))
 
 
+def probe_types(steps) -> frozenset[str] | None:
+    """The node types an anchor of one top-level-node query asks for (top_level_types), else None."""
+    if len(steps) == 1 and steps[0].at is None and steps[0].query is not None:
+        return top_level_types(steps[0].query)
+    return None
+
+
 def find_in_head(steps, lang: str, head: syntax.Head, exists: bool) -> list[Span] | None:
     """An anchor's answer read from a head of the file, when the head decides
     it; None when it takes the whole file's tree.
@@ -233,8 +240,8 @@ def find_in_head(steps, lang: str, head: syntax.Head, exists: bool) -> list[Span
         _check_place(lang)
         end, decided = _prologue(head.settled)
         return [Span(end, end)] if decided else None
-    if exists and len(steps) == 1 and steps[0].query is not None:
-        types = top_level_types(steps[0].query)
+    if exists:
+        types = probe_types(steps)
         hit = next((n for n in head.settled if n.type in types), None) if types else None
         if hit is not None:
             return [Span(hit.start_byte, hit.end_byte)]

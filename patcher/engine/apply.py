@@ -30,7 +30,7 @@ from typing import Callable
 from patcher.catalog.catalog import Patch
 from patcher.catalog.manifest import Manifest
 from patcher.engine import syntax
-from patcher.engine.anchors import Span, checked, find, find_in_head, top_level_types
+from patcher.engine.anchors import Span, checked, find, find_in_head, probe_types
 from patcher.engine.rewrite import PlannedEdit, Splice, apply_edits
 from patcher.engine.text import UTF8_BOM, check_utf8, newline_of
 from patcher.errors import NotApplicable, PatcherError, Refused
@@ -156,6 +156,10 @@ class _Parsed:
                 return found
         return find(steps, lang, self.masked, self.tree, self.newline, self.memo)
 
+    def decide(self, steps, lang: str) -> bool:
+        """A probe's answer: whether its anchor matches at all."""
+        return bool(self.find(steps, lang, exists=True))
+
     def has_top_level(self, types) -> bool:
         """Whether the file has a top-level node of one of these types."""
         if any(any(n.type in types for n in head.settled) for head in self.heads()):
@@ -169,7 +173,7 @@ def _needs_whole(m: Manifest, file: str) -> bool:
     anchors = [e.steps for e in m.edits if e.file == file]
     probes = [p.steps for p in m.probes.values() if p.file == file]
     return (any(steps[0].at is None for steps in anchors)
-            or any(steps[0].at is None and not (len(steps) == 1 and top_level_types(steps[0].query)) for steps in probes))
+            or any(steps[0].at is None and not probe_types(steps) for steps in probes))
 
 
 def _reparse(fr: FileResult, old: bytes, new: bytes, splices: list[Splice], label: str, ref: str):
@@ -248,94 +252,102 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
         if on_final is not None:
             on_final(fr)
 
-    for index, patch in enumerate(patches):
-        m = patch.manifest
-        parsed: dict[str, _Parsed] = {}
-        probed: dict[str, bool] = {}
+    def confirm() -> None:
+        """Decide every probe whose answer was expected; Misexpected for the first answered wrong."""
+        for path, lang, data, steps, answer in expected:
+            if _Parsed(FileResult(path, lang, data, data), label(path), partial).decide(steps, lang) != answer:
+                raise Misexpected(f"{label(path)}: a probe found {'no' if answer else 'a'} {'/'.join(sorted(probe_types(steps)))}")
 
-        def current(file: str) -> tuple[FileResult, _Parsed]:
-            path = resolve_path(file)
-            if path not in result.files:
-                original = read(path)
-                check_utf8(original, label(path))
-                result.files[path] = FileResult(path, m.languages[file], original, original)
-            if path not in parsed:
-                parsed[path] = _Parsed(result.files[path], label(path), partial and not _needs_whole(m, file),
-                                       after=(result.files[path].patches or [None])[-1])
-            return result.files[path], parsed[path]
+    try:
+        for index, patch in enumerate(patches):
+            m = patch.manifest
+            parsed: dict[str, _Parsed] = {}
+            probed: dict[str, bool] = {}
 
-        def probe(name: str) -> bool:
-            if name not in probed:
-                p = m.probes[name]
-                fr, pf = current(p.file)
-                types = top_level_types(p.steps[0].query) if len(p.steps) == 1 and p.steps[0].query else None
-                answer = expect(fr.path, types) if expect is not None and types else None
-                if answer is None:
-                    probed[name] = bool(pf.find(p.steps, m.languages[p.file], exists=True))
-                else:
-                    expected.append((fr.path, m.languages[p.file], fr.patched, p.steps, answer))
-                    probed[name] = answer
-            return probed[name]
+            def current(file: str) -> tuple[FileResult, _Parsed]:
+                path = resolve_path(file)
+                if path not in result.files:
+                    original = read(path)
+                    check_utf8(original, label(path))
+                    result.files[path] = FileResult(path, m.languages[file], original, original)
+                if path not in parsed:
+                    parsed[path] = _Parsed(result.files[path], label(path), partial and not _needs_whole(m, file),
+                                           after=(result.files[path].patches or [None])[-1])
+                return result.files[path], parsed[path]
 
-        absent: set[str] = set()  # optional roles this target does not have
-        try:
-            missing = next((m.probes[n] for n in m.applies_if if not probe(n)), None)
-            for file in m.languages:
-                try:
-                    resolve_path(file)
-                except NotApplicable:
-                    if file not in m.optional:
-                        raise
-                    absent.add(file)
-        except NotApplicable as exc:
-            result.skipped[m.ref] = str(exc)
-            continue
-        if missing is not None:
-            result.skipped[m.ref] = f"{label(resolve_path(missing.file))}: {missing.absent}"
-            continue
-        values = render_params(m.params, params or {})
-        edited: list[FileResult] = []
-        for file, lang in m.languages.items():
-            if file in absent:
+            def probe(name: str) -> bool:
+                if name not in probed:
+                    p = m.probes[name]
+                    fr, pf = current(p.file)
+                    # An expectation saves a parse only where the file has no whole tree yet.
+                    types = probe_types(p.steps) if expect is not None and pf.partial and fr.tree is None else None
+                    answer = expect(fr.path, types) if types else None
+                    if answer is None:
+                        probed[name] = pf.decide(p.steps, m.languages[p.file])
+                    else:
+                        expected.append((fr.path, m.languages[p.file], fr.patched, p.steps, answer))
+                        probed[name] = answer
+                return probed[name]
+
+            absent: set[str] = set()  # optional roles this target does not have
+            try:
+                missing = next((m.probes[n] for n in m.applies_if if not probe(n)), None)
+                for file in m.languages:
+                    try:
+                        resolve_path(file)
+                    except NotApplicable:
+                        if file not in m.optional:
+                            raise
+                        absent.add(file)
+            except NotApplicable as exc:
+                result.skipped[m.ref] = str(exc)
                 continue
-            fr, pf = current(file)
-            planned = []
-            for edit in (e for e in m.edits if e.file == file):
-                if edit.when and probe(edit.when.lstrip("!")) == edit.when.startswith("!"):
+            if missing is not None:
+                result.skipped[m.ref] = f"{label(resolve_path(missing.file))}: {missing.absent}"
+                continue
+            values = render_params(m.params, params or {})
+            edited: list[FileResult] = []
+            for file, lang in m.languages.items():
+                if file in absent:
                     continue
-                edit_values = dict(values, **render_params(edit.params, {}))
-                for span in checked(edit, pf.masked, label(fr.path), functools.partial(pf.find, edit.steps, lang)):
-                    if span.start < pf.floor:  # never before a BOM
-                        span = type(span)(pf.floor, max(span.end, pf.floor))
-                    planned.append(PlannedEdit(span, edit.action, edit.code, edit.layout, edit.name, edit_values))
-            if not planned:
-                continue
-            patched, splices = apply_edits(fr.patched, planned, {}, f"{label(fr.path)} ({m.ref})")
-            if fr.tree is not None:  # (a file read through heads only is validated by the caller)
-                _reparse(fr, fr.patched, patched, splices, label(fr.path), m.ref)
-            fr.patched = patched
-            fr.patches.append(m.ref)
-            fr.splices.append(splices)
-            parsed.pop(fr.path, None)  # the next patch parses the new bytes
-            edited.append(fr)
-            # Probes of this file saw the bytes before the edit.
-            for name in [n for n in probed if resolve_path(m.probes[n].file) == fr.path]:
-                del probed[name]
-        # Only once the whole patch is done: two of its roles may name the same file.
-        for fr in edited:
-            if last.get(fr.path, len(patches)) <= index:
-                finish(fr)
-        for add in m.adds:
-            if add.path in result.added:
-                raise Refused(f"{label(add.path)}: added by both {result.added[add.path].patches[0]} and {m.ref}")
-            if add.language:
-                check_utf8(add.payload, f"{patch.directory}/{add.path}")
-                parse_checked(add.language, add.payload, f"payload {add.path} of {m.ref}")
-            result.added[add.path] = AddedResult(add.path, add.payload, [m.ref])
-    for fr in result.files.values():
-        finish(fr)
-    for path, lang, data, steps, answer in expected:
-        view = _Parsed(FileResult(path, lang, data, data), label(path), partial)
-        if bool(view.find(steps, lang, exists=True)) != answer:
-            raise Misexpected(f"{label(path)}: a probe found {'no' if answer else 'a'} {'/'.join(sorted(top_level_types(steps[0].query)))}")
+                fr, pf = current(file)
+                planned = []
+                for edit in (e for e in m.edits if e.file == file):
+                    if edit.when and probe(edit.when.lstrip("!")) == edit.when.startswith("!"):
+                        continue
+                    edit_values = dict(values, **render_params(edit.params, {}))
+                    for span in checked(edit, pf.masked, label(fr.path), functools.partial(pf.find, edit.steps, lang)):
+                        if span.start < pf.floor:  # never before a BOM
+                            span = type(span)(pf.floor, max(span.end, pf.floor))
+                        planned.append(PlannedEdit(span, edit.action, edit.code, edit.layout, edit.name, edit_values))
+                if not planned:
+                    continue
+                patched, splices = apply_edits(fr.patched, planned, {}, f"{label(fr.path)} ({m.ref})")
+                if fr.tree is not None:  # (a file read through heads only is validated by the caller)
+                    _reparse(fr, fr.patched, patched, splices, label(fr.path), m.ref)
+                fr.patched = patched
+                fr.patches.append(m.ref)
+                fr.splices.append(splices)
+                parsed.pop(fr.path, None)  # the next patch parses the new bytes
+                edited.append(fr)
+                # Probes of this file saw the bytes before the edit.
+                for name in [n for n in probed if resolve_path(m.probes[n].file) == fr.path]:
+                    del probed[name]
+            # Only once the whole patch is done: two of its roles may name the same file.
+            for fr in edited:
+                if last.get(fr.path, len(patches)) <= index:
+                    finish(fr)
+            for add in m.adds:
+                if add.path in result.added:
+                    raise Refused(f"{label(add.path)}: added by both {result.added[add.path].patches[0]} and {m.ref}")
+                if add.language:
+                    check_utf8(add.payload, f"{patch.directory}/{add.path}")
+                    parse_checked(add.language, add.payload, f"payload {add.path} of {m.ref}")
+                result.added[add.path] = AddedResult(add.path, add.payload, [m.ref])
+        for fr in result.files.values():
+            finish(fr)
+    except PatcherError:
+        confirm()  # a refusal made on a wrong expectation is not the patches' own
+        raise
+    confirm()
     return result

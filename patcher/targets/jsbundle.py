@@ -129,9 +129,10 @@ class BundleTarget(InPlaceTarget):
     # -- planning ---------------------------------------------------------
     def warm_up(self, patches: list[Patch]) -> None:
         """node starts up for the check of each file the patches name, while the lock is taken
-        and the state read (node's start-up is most of a check's time).  The files are looked
-        up without being remembered: only the checks' labels and kinds come from them, and a
-        check whose file or kind turns out otherwise is stopped."""
+        and the state read (node's start-up is most of a check's time).  What the roles name
+        here is not kept from this look (prepare, under the lock, looks again): only the
+        checks' labels and kinds come from it, and a check whose file or kind turns out
+        otherwise is stopped."""
         runtime = self._find_runtime()
         if runtime is None:
             return
@@ -178,8 +179,6 @@ class BundleTarget(InPlaceTarget):
         # engine parses and patches the next one, or decides the probe it was told what to
         # expect of.  Every check starts now, so node starts up while the engine works.
         checks, self._early = self._early or noderun.NodeChecks(runtime), None
-        for rel in self._files_of(patches):
-            checks.expect(self.label(rel), self.node_kind(rel))
         started = False
 
         def check(fr: "FileResult") -> None:
@@ -190,6 +189,8 @@ class BundleTarget(InPlaceTarget):
             checks.start(fr.patched, fr.facts["kind"], self.label(fr.path))
 
         try:
+            for rel in self._files_of(patches):
+                checks.expect(self.label(rel), self.node_kind(rel))
             run = cached_apply(self.state_base / "cache" / "engine", patches,
                                lambda rel: self.original(rel, prev, backups, plan), self.role, self.label,
                                params={"env": plan.env}, describe=_describe, on_final=check, partial=partial,
@@ -244,9 +245,11 @@ class BundleTarget(InPlaceTarget):
 
     def _expect(self, rel: str, types: frozenset[str]) -> bool | None:
         """What a probe for top-level import/export statements will find, by node's own rule for
-        loading the file (node_kind): some in a file node loads as an ES module, none in one it
-        loads as CommonJS.  Only an expectation (engine/apply.py `expect`): the probe decides."""
-        return self.node_kind(rel) == "module" if types == ESM_STATEMENTS else None
+        loading the file (node_kind): some, in a file node loads as an ES module.  Only an
+        expectation (engine/apply.py `expect`): the probe decides.  None for a file node loads
+        as CommonJS: that there are none takes the whole file's tree, which the engine then
+        keeps for the edits (to expect it would parse the file whole twice)."""
+        return True if types == ESM_STATEMENTS and self.node_kind(rel) == "module" else None
 
     def _find_runtime(self) -> noderun.Runtime | None:
         """What node --check runs with (looked for once)."""

@@ -146,7 +146,7 @@ class NodeChecks:
         self._ahead: dict[str, tuple[str, subprocess.Popen]] = {}  # label -> (module kind, a check waiting for its file)
         # (label, kind, process, the bytes when they went through a pipe to a check started ahead)
         self._running: list[tuple[str, str, subprocess.Popen, bytes | None]] = []
-        self._feeders: list[threading.Thread] = []  # writing files to checks started ahead
+        self._feeders: list[tuple[subprocess.Popen, threading.Thread]] = []  # writing files to checks started ahead
 
     def _spawn(self, kind: str, stdin=subprocess.PIPE) -> subprocess.Popen:
         env = dict(os.environ, **self.runtime.env)
@@ -167,10 +167,10 @@ class NodeChecks:
             _stop(proc)
             proc = None
         if proc is not None:
-            feeder = threading.Thread(target=_feed, args=(proc, data), name=f"node --check {label}", daemon=True)
-            feeder.start()
-            self._feeders.append(feeder)
             self._running.append((label, kind, proc, data))
+            feeder = threading.Thread(target=_feed, args=(proc, data), name=f"node --check {label}", daemon=True)
+            self._feeders.append((proc, feeder))
+            feeder.start()
         else:
             self._running.append((label, kind, self._from_copy(data, kind), None))
 
@@ -204,15 +204,27 @@ class NodeChecks:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-        self._join_feeders()  # (a write still going ends with an error: its node is gone) before its pipe is closed
+        # A write still going ends with an error once its node is gone, and must end before its
+        # pipe is closed (the descriptor could be another file's by then).  Should the pipe have
+        # another reader (a runtime that started a child of its own), the write may never end:
+        # after a while that pipe is left open rather than closed under it.
+        writing = self._join_feeders(timeout=10.0)
         for proc in procs:
-            _stop(proc)
+            if proc in writing:
+                proc.wait()
+            else:
+                _stop(proc)
         self._ahead, self._running = {}, []
 
-    def _join_feeders(self) -> None:
-        for feeder in self._feeders:
-            feeder.join()
+    def _join_feeders(self, timeout: float | None = None) -> set[subprocess.Popen]:
+        """Wait for the writes to checks; the processes whose write has not ended within `timeout`."""
+        writing = set()
+        for proc, feeder in self._feeders:
+            feeder.join(timeout)
+            if feeder.is_alive():
+                writing.add(proc)
         self._feeders = []
+        return writing
 
     def finish(self, originals: dict[str, bytes] | None = None) -> bool:
         """Wait for every run: False when nothing was checked; Refused with node's

@@ -320,3 +320,56 @@ def test_a_probe_whose_answer_the_caller_expects_is_decided_after_the_file_is_ha
         run(expecting(shape != "esm"))
     assert events == [f"expected {shape != 'esm'}", "handed on", "probe decided"]
     assert run(lambda path, types: None)[0].files["out/main.js"].patched == main.patched, "no expectation: as without"
+
+
+def test_a_refusal_made_on_a_wrong_expectation_is_a_misexpectation(tmp_path):
+    """An edit that only a wrong answer chose may be refused before the probes are decided (here
+    the ES-module branch names a value no one gives): that refusal is not the patches' own for
+    this file, so the run ends in Misexpected (the caller runs again), not in that refusal."""
+    from patcher.engine import apply as engine
+
+    d = tmp_path / "patches" / "demo" / "branches" / "1"
+    d.mkdir(parents=True)
+    (d / "manifest.toml").write_text(textwrap.dedent('''
+        id = "demo/branches"
+        version = 1
+        target = "cursor"
+        summary = "s"
+
+        [[files]]
+        path = "main.js"
+        language = "javascript"
+
+        [probes.esm]
+        file = "main.js"
+        anchor = ['(program [(import_statement) (export_statement)] @anchor)']
+        absent = "no import"
+
+        [[edits]]
+        name = "start (ES module)"
+        file = "main.js"
+        when = "esm"
+        action = "insert-after"
+        anchor = [{ at = "prologue-end" }]
+        code = "@@unset@@"
+
+        [[edits]]
+        name = "start (CommonJS)"
+        file = "main.js"
+        when = "!esm"
+        action = "insert-after"
+        anchor = [{ at = "prologue-end" }]
+        code = "hook();"
+        '''))
+    patches = Catalog(tmp_path / "patches").all()
+    source = b"var a = require('x');\n" * 2000 + b"f();\n"
+
+    def run(expect=None):
+        return apply_patches(patches, lambda p: source, lambda f: f, lambda p: f"/t/{p}", partial=True, expect=expect)
+
+    assert run().files["main.js"].patched.count(b"hook();") == 1
+    with pytest.raises(engine.Misexpected, match="/t/main.js: a probe found no"):
+        run(lambda path, types: True)
+    with pytest.raises(Refused, match="@@unset@@"):
+        apply_patches(patches, lambda p: b"import x from 'y';\n" + source, lambda f: f, lambda p: f"/t/{p}",
+                      partial=True, expect=lambda path, types: True)

@@ -7,6 +7,12 @@ import tree_sitter
 from patcher.engine import syntax
 
 
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
 def _nodes(node):
     yield node.type, node.start_byte, node.end_byte, node.has_error, node.is_missing
     for child in node.children:
@@ -30,6 +36,10 @@ def test_parsing_through_chunks_gives_the_tree_of_the_bytes_parsed_at_once():
     go = "package p\n\n" + "".join(f'func f{i}() string {{ return "张三😀{i}" }}\n' for i in range(3000))
     assert list(_nodes(syntax.parse("go", go.encode()).root_node)) == list(
         _nodes(tree_sitter.Parser(syntax.language("go")).parse(go.encode()).root_node))
+
+    across = [n for n in _walk(chunked.root_node)
+              if n.start_byte // syntax._READ_CHUNK != n.end_byte // syntax._READ_CHUNK and n.type == "string"]
+    assert across and all(n.text == source[n.start_byte:n.end_byte] for n in across), "a node's text across a chunk end"
 
     edited = source.replace(b"var v0 ", b"let v0 ", 1)
     chunked.edit(start_byte=0, old_end_byte=3, new_end_byte=3, start_point=(0, 0), old_end_point=(0, 3), new_end_point=(0, 3))

@@ -41,10 +41,12 @@ def test_the_kind_a_check_is_started_with_is_the_one_node_would_load_the_file_as
 @pytest.mark.parametrize("shape", ["esm", "cjs"])
 def test_a_package_json_type_the_bundles_statements_contradict_costs_a_run_not_the_result(tmp_path, monkeypatch, shape):
     """The module-kind probe's answer is first taken from node's loading rule (package.json's
-    "type": BundleTarget._expect).  When the bundle's own statements say otherwise (a CommonJS
-    bundle under "type": "module", an ES module under no type), the check started with the
-    expected hook is stopped and the run made again, the probe decided first: the bytes are those
-    of the bundle under the type that agrees, checked by node in the kind of its statements."""
+    "type": "module": BundleTarget._expect).  When the bundle's own statements say otherwise (a
+    CommonJS bundle under "type": "module"), the check started with the expected hook is stopped
+    and the run made again, the probe decided first.  Where node would load the file as CommonJS
+    nothing is expected (an ES module under no type: one run).  Either way the bytes are those of
+    the bundle under the type that agrees, checked by node in the kind of its statements, and
+    every node started has ended."""
     import bundlegen
     from patcher.catalog.catalog import Catalog
     from patcher.targets import noderun
@@ -59,10 +61,11 @@ def test_a_package_json_type_the_bundles_statements_contradict_costs_a_run_not_t
 
     agrees = app_with("module" if shape == "esm" else None, "agrees")
     contradicts = app_with(None if shape == "esm" else "module", "contradicts")
-    checked = []
-    start = noderun.NodeChecks.start
+    checked, spawned = [], []
+    start, spawn = noderun.NodeChecks.start, noderun.NodeChecks._spawn
     monkeypatch.setattr(noderun.NodeChecks, "start",
                         lambda self, data, kind, label: checked.append((data, kind)) or start(self, data, kind, label))
+    monkeypatch.setattr(noderun.NodeChecks, "_spawn", lambda self, kind, **kw: spawned.append(spawn(self, kind, **kw)) or spawned[-1])
     patches = Catalog().defaults("cursor")
     CursorTarget(str(agrees), tmp_path / "s1").apply(patches)
     assert len(checked) == 1, "the type agrees: one run"
@@ -72,7 +75,11 @@ def test_a_package_json_type_the_bundles_statements_contradict_costs_a_run_not_t
     CursorTarget(str(contradicts), tmp_path / "s2").apply(patches)
     assert (contradicts / "out/main.js").read_bytes() == right
     kind = "module" if shape == "esm" else "commonjs"
-    assert len(checked) == 2 and checked[0][0] != right and checked[1] == (right, kind), [c[1] for c in checked]
+    if shape == "esm":
+        assert checked == [(right, kind)], [c[1] for c in checked]
+    else:
+        assert len(checked) == 2 and checked[0][0] != right and checked[1] == (right, kind), [c[1] for c in checked]
+    assert spawned and all(p.returncode is not None for p in spawned)
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="needs node")

@@ -141,7 +141,7 @@ def test_a_file_for_a_check_started_ahead_is_written_while_the_caller_goes_on():
     checks = noderun.NodeChecks(noderun.find_runtime())
     checks.expect("big.js", "commonjs")
     checks.start(big, "commonjs", "big.js")
-    assert checks._feeders and checks._feeders[0].is_alive(), "start() waited for node to read the whole file"
+    assert checks._feeders and checks._feeders[0][1].is_alive(), "start() waited for node to read the whole file"
     assert checks.finish() is True and not checks._feeders
     checks = noderun.NodeChecks(noderun.find_runtime())
     checks.expect("bad.js", "commonjs")
@@ -152,5 +152,7 @@ def test_a_file_for_a_check_started_ahead_is_written_while_the_caller_goes_on():
     checks.expect("big.js", "commonjs")
     proc = checks._ahead["big.js"][1]
     checks.start(big * 3, "commonjs", "big.js")
+    feeder = checks._feeders[0][1]
     checks.close()
-    assert proc.returncode is not None and not checks._feeders and not checks._running
+    assert not feeder.is_alive() and not checks._feeders and not checks._running
+    assert proc.returncode is not None and proc.returncode < 0, "node was stopped, not left to read the file to its end"

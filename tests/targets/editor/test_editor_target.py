@@ -382,23 +382,25 @@ def test_the_editors_runtime_comes_before_node_on_path(tmp_path):
     assert len(checks) == 2 and all(r.startswith("ELECTRON_RUN_AS_NODE=1 --check ") for r in checks), checks
 
 
-@pytest.mark.parametrize("install", ["generated", "code-server 4.108.2"])
+@pytest.mark.parametrize("install", ["generated", "generated CommonJS", "code-server 4.108.2"])
 @pytest.mark.parametrize("node", [True, False], ids=["node", "no-runtime"])
 def test_each_bundle_is_parsed_at_most_once_and_checked_while_the_next_is_parsed(tmp_path, monkeypatch, install, node):
     """With node to check the result, the main bundle is never parsed whole (the spawn hook reads
     its first statements from a head) and its node --check (its own process) starts before the
     engine parses the pty host, whose anchors need the whole tree; the pty host is parsed once.
     Whether the main bundle has import statements (which hook it gets) is taken from package.json's
-    "type" first, and read from its head only after both checks started.  Without a runtime
-    (nothing is started then), the tree-sitter parse of each whole file is the check: one each."""
+    "type" first, and read from its head only after both checks started.  A CommonJS main bundle
+    is parsed whole once, after its first head (that it has no import statement takes the whole
+    tree, then kept for the edit).  Without a runtime (nothing is started then), the tree-sitter parse of each whole file
+    is the check: one each."""
     import corpus
     from patcher.catalog.catalog import Catalog
     from patcher.engine import syntax
     from patcher.targets import noderun
     from patcher.targets.editor.target import CursorTarget
 
-    if install == "generated":
-        app = make(tmp_path, shape="esm", winpty=True, esm_bytes=50_000)
+    if install.startswith("generated"):
+        app = make(tmp_path, shape="cjs" if install.endswith("CommonJS") else "esm", winpty=True, esm_bytes=50_000)
     else:
         app = corpus.lay_out(corpus.build(install.split()[-1]), tmp_path / "cs")
     target = CursorTarget(str(app), tmp_path / "s")
@@ -420,7 +422,9 @@ def test_each_bundle_is_parsed_at_most_once_and_checked_while_the_next_is_parsed
     if not node:
         monkeypatch.setattr(noderun, "find_runtime", lambda exes=(): None)
     target.apply(Catalog().defaults("cursor"))
-    if node:
+    if node and install.endswith("CommonJS"):
+        assert events == ["head main", "parse main", "check main", "parse pty host", "check pty host"], events
+    elif node:
         assert events == ["head main", "check main", "parse pty host", "check pty host", "head main"]
     else:
         assert events == ["parse main", "check main", "parse pty host", "check pty host"]
