@@ -25,24 +25,11 @@ def language(name: str) -> tree_sitter.Language:
     return tree_sitter.Language(importlib.import_module(_GRAMMARS[name]).language())
 
 
-# tree-sitter holds the GIL for a whole parse of bytes; read through a callback it
-# comes back to Python every this many bytes, so a thread of ours (one handing a
-# file to node --check: targets/noderun.py) is not held up for the whole parse.
-# (A node's .text then also reads through the callback, ~40x slower per call than on a
-# tree of bytes; no caller reads more than a few hundred.  Slice the source instead where many are read.)
-_READ_CHUNK = 16_384
-
-
 def parse(name: str, source: bytes, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
     """Parse; with `old_tree` (already .edit()ed to match `source`) tree-sitter
     reuses what the edits did not touch: the same tree, much faster."""
     parser = tree_sitter.Parser(language(name))
-    view = memoryview(source)
-
-    def read(offset: int, _point) -> bytes:
-        return bytes(view[offset:offset + _READ_CHUNK])
-
-    return parser.parse(read, old_tree) if old_tree is not None else parser.parse(read)
+    return parser.parse(source, old_tree) if old_tree is not None else parser.parse(source)
 
 
 @dataclass(frozen=True)

@@ -177,19 +177,23 @@ class BundleTarget(InPlaceTarget):
 
         # Each file goes to node --check (its own process) as soon as it is final, while the
         # engine parses and patches the next one, or decides the probe it was told what to
-        # expect of.  Every check starts now, so node starts up while the engine works.
+        # expect of.  Every check starts now, so node starts up while the engine works.  Once
+        # the last file is handed on, its input is ended before the engine goes on (flush):
+        # a parse would hold the GIL the writing thread needs for that.
         checks, self._early = self._early or noderun.NodeChecks(runtime), None
-        started = False
+        waiting: set[str] = set()
 
         def check(fr: "FileResult") -> None:
-            nonlocal started
-            if not started:
-                started = True
-                self._say_runtime(runtime)
-            checks.start(fr.patched, fr.facts["kind"], self.label(fr.path))
+            self._say_runtime(runtime)
+            label = self.label(fr.path)
+            checks.start(fr.patched, fr.facts["kind"], label)
+            waiting.discard(label)
+            if not waiting:
+                checks.flush()
 
         try:
             for rel in self._files_of(patches):
+                waiting.add(self.label(rel))
                 checks.expect(self.label(rel), self.node_kind(rel))
             run = cached_apply(self.state_base / "cache" / "engine", patches,
                                lambda rel: self.original(rel, prev, backups, plan), self.role, self.label,

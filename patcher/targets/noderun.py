@@ -8,8 +8,10 @@ mode comes from the flag instead of the file's name.  So a check can be
 started before the file is known (NodeChecks.expect): node starts up while
 the engine still works, and only compiles once the bytes arrive.  Those are
 written by a thread of their own, in one write (the GIL is let go for all of
-it) while the engine goes on; the engine's parses let it have the GIL back
-to end the input (engine/syntax.py).  A check started with its file (none
+it) while the engine goes on.  Ending the input takes the GIL again, which a
+tree-sitter parse holds from start to end: once the last file is handed on,
+the caller waits for the writes to end (`flush`), so node compiles while the
+engine does what is left.  A check started with its file (none
 was started ahead for it, or one of another kind) gets a temporary copy as
 stdin, which node reads on its own.  A check started ahead that fails is made again from a
 copy, whose verdict is the one that counts (a runtime may be unable to read
@@ -173,6 +175,10 @@ class NodeChecks:
             feeder.start()
         else:
             self._running.append((label, kind, self._from_copy(data, kind), None))
+
+    def flush(self) -> None:
+        """Wait until every file handed on so far is all written to its check and its input ended."""
+        self._join_feeders()
 
     def _from_copy(self, data: bytes, kind: str) -> subprocess.Popen:
         """A check whose stdin is a temporary copy of the file (node reads it on its own)."""
