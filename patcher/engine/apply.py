@@ -256,7 +256,8 @@ def apply_patches(patches: list[Patch], read: Callable[[str], bytes], resolve_pa
         """Decide every probe whose answer was expected; Misexpected for the first answered wrong."""
         for path, lang, data, steps, answer in expected:
             if _Parsed(FileResult(path, lang, data, data), label(path), partial).decide(steps, lang) != answer:
-                raise Misexpected(f"{label(path)}: a probe found {'no' if answer else 'a'} {'/'.join(sorted(probe_types(steps)))}")
+                found = "no" if answer else "a"
+                raise Misexpected(f"{label(path)}: a probe found {found} {'/'.join(sorted(probe_types(steps)))}")
 
     try:
         for index, patch in enumerate(patches):

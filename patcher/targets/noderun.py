@@ -11,11 +11,11 @@ written by a thread of their own, in one write (the GIL is let go for all of
 it) while the engine goes on.  Ending the input takes the GIL again, which a
 tree-sitter parse holds from start to end: once the last file is handed on,
 the caller waits for the writes to end (`flush`), so node compiles while the
-engine does what is left.  A check started with its file (none
-was started ahead for it, or one of another kind) gets a temporary copy as
-stdin, which node reads on its own.  A check started ahead that fails is made again from a
-copy, whose verdict is the one that counts (a runtime may be unable to read
-a pipe: node.exe under Wine).
+engine does what is left.  A check started with its file (none was started
+ahead for it, or one of another kind) gets a temporary copy as stdin, which
+node reads on its own.  A check started ahead that fails is made again from
+a copy, whose verdict is the one that counts (a runtime may be unable to
+read a pipe: node.exe under Wine).
 
 The editor's own runtime first: its executable run with ELECTRON_RUN_AS_NODE=1
 is a node of exactly the version the editor (and its extension host) runs, and
